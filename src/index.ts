@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+
+export type { CreationOptional, InferAttributes, InferCreationAttributes } from 'sequelize';
+export { type CreateDbOptions, createDb, type Db, TbpSequelize } from './db';
+export {
+  DB_ENVIRONMENTS,
+  type DbConfig,
+  DbConfigError,
+  type DbEnvironment,
+  dbConfig,
+  parseDatabaseUrl,
+  sequelizeOptions,
+} from './db-config';
+export * from './models';
+export { ACCESS_ENVIRONMENTS, type AccessEnvironment } from './models/access_logs';
+export { VARIANT_TYPES, type VariantType } from './models/asset_variants';
+export { ASSET_ROLES, type AssetRole } from './models/assets';
+export type { Attributes, CreationAttributes } from './models/base';
+export { ASSET_KINDS, type AssetKind, ENVIRONMENTS, type Environment } from './models/columns';
+export { ELEMENT_TYPES, type ElementType } from './models/element_type_defaults';
+export { PRESIGN_PURPOSES, type PresignPurpose } from './models/presigned_url_requests';
+export { ACCESS_LEVELS, type AccessLevel } from './models/project_memberships';
+export { PRESENTATION_VISIBILITIES, type PresentationVisibility } from './models/projects';
+export { PUBLISH_STATUSES, type PublishStatus } from './models/publish_events';
+export type { UiSchema } from './models/tour_pages';
+export { USER_SECRET_FIELDS, type UserSecretField } from './models/users';
+export {
+  bcryptRounds,
+  createInlineHasher,
+  isBcryptHash,
+  MAX_PASSWORD_BYTES,
+  type PasswordHasher,
+} from './password';
+export { dropSchema, syncSchema } from './schema';

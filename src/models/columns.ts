@@ -1,0 +1,177 @@
+import type { ModelAttributeColumnOptions } from 'sequelize';
+import { DataType, type TableOptions } from 'sequelize-typescript';
+
+/**
+ * Column builders shared by the model files. Each one returns the options of
+ * one `@Column(...)`, with validators whose messages name the field in words a
+ * user can read. They exist so that a rule such as "an ENUM validates in
+ * JavaScript too" is written once, not in every model.
+ */
+
+export const ENVIRONMENTS = ['dev', 'stage', 'production'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export const ASSET_KINDS = ['image', 'video', 'audio', 'file'] as const;
+export type AssetKind = (typeof ASSET_KINDS)[number];
+
+type Column = Partial<ModelAttributeColumnOptions>;
+type Validators = NonNullable<ModelAttributeColumnOptions['validate']>;
+
+interface Common<T> {
+  allowNull?: boolean;
+  defaultValue?: T;
+  field?: string;
+  unique?: boolean;
+}
+
+/** The options of every model: timestamps, soft delete, exact table names. */
+export function table(tableName: string, options: Partial<TableOptions> = {}): TableOptions {
+  return {
+    tableName,
+    modelName: tableName,
+    timestamps: true,
+    paranoid: true,
+    freezeTableName: true,
+    ...options,
+  };
+}
+
+function column(type: Column['type'], label: string, options: Common<unknown>, validate: Validators): Column {
+  const allowNull = options.allowNull ?? true;
+  const result: Column = { type, allowNull, validate: { ...validate } };
+  if (!allowNull) result.validate = { notNull: { msg: `${label} is required` }, ...result.validate };
+  if (options.defaultValue !== undefined) result.defaultValue = options.defaultValue;
+  if (options.field) result.field = options.field;
+  if (options.unique) result.unique = true;
+  return result;
+}
+
+interface TextOptions extends Common<string> {
+  /** Length bounds in characters, inclusive. */
+  len?: [number, number];
+  notEmpty?: boolean;
+  /** A regular expression the value must match, with what it means. */
+  pattern?: { is: RegExp; msg: string };
+}
+
+function lengthMessage(label: string, [min, max]: [number, number]): string {
+  return min > 0 ? `${label} must be between ${min} and ${max} characters` : `${label} must be at most ${max} characters`;
+}
+
+/** A TEXT (or `STRING(n)` with `length`) column. */
+export function text(label: string, options: TextOptions = {}, length?: number): Column {
+  const validate: Validators = {};
+  if (options.notEmpty) validate.notEmpty = { msg: `${label} must not be empty` };
+  // A STRING(n) gets its bound checked here too, so an over-long value is a ValidationError, not a driver error.
+  const len = options.len ?? (length === undefined ? undefined : ([0, length] as [number, number]));
+  if (len) validate.len = { args: len, msg: lengthMessage(label, len) };
+  if (options.pattern) validate.is = { args: options.pattern.is, msg: options.pattern.msg };
+  const type = length === undefined ? DataType.TEXT : DataType.STRING(length);
+  return column(type, label, options, validate);
+}
+
+/** An ENUM column that also validates in JavaScript, so a bad value is a ValidationError. */
+export function enumeration<T extends string>(label: string, values: readonly T[], options: Common<T> = {}): Column {
+  const validate: Validators = {
+    isIn: { args: [values as unknown as string[]], msg: `${label} must be one of: ${values.join(', ')}` },
+  };
+  return column(DataType.ENUM(...values), label, options, validate);
+}
+
+interface NumberOptions extends Common<number> {
+  min?: number;
+  max?: number;
+}
+
+function rangeValidators(label: string, options: NumberOptions): Validators {
+  const validate: Validators = {};
+  if (options.min !== undefined) validate.min = { args: [options.min], msg: `${label} must be at least ${options.min}` };
+  if (options.max !== undefined) validate.max = { args: [options.max], msg: `${label} must be at most ${options.max}` };
+  return validate;
+}
+
+export function integer(label: string, options: NumberOptions = {}): Column {
+  const validate: Validators = { isInt: { msg: `${label} must be a whole number` }, ...rangeValidators(label, options) };
+  return column(DataType.INTEGER, label, options, validate);
+}
+
+/**
+ * A DECIMAL column read back as a JavaScript number. PostgreSQL's driver
+ * returns NUMERIC as a string and pg-mem as a number; the getter makes both
+ * backends agree with the declared `number` type.
+ */
+export function decimal(label: string, options: NumberOptions = {}): Column {
+  const validate: Validators = { isDecimal: { msg: `${label} must be a number` }, ...rangeValidators(label, options) };
+  const result = column(DataType.DECIMAL, label, options, validate);
+  // Sequelize calls a custom getter with the attribute's name.
+  result.get = function getDecimal(this: { getDataValue(key: string): unknown }, key?: unknown) {
+    const value = this.getDataValue(key as string);
+    return value === null || value === undefined ? value : Number(value);
+  } as Column['get'];
+  return result;
+}
+
+export function boolean(label: string, options: Common<boolean> = {}): Column {
+  const validate: Validators = {
+    isBoolean(value: unknown) {
+      if (value !== null && value !== undefined && typeof value !== 'boolean') {
+        throw new Error(`${label} must be true or false`);
+      }
+    },
+  };
+  return column(DataType.BOOLEAN, label, options, validate);
+}
+
+export function date(label: string, options: Common<unknown> = {}): Column {
+  return column(DataType.DATE, label, options, { isDate: { args: true, msg: `${label} must be a valid date` } });
+}
+
+/** A JSON document column. */
+export function json(label: string, options: Common<unknown> = {}): Column {
+  return column(DataType.JSON, label, options, {});
+}
+
+/** A UUID column (foreign keys); a malformed id is a ValidationError, not a driver error. */
+export function uuid(label: string, options: Common<string> = {}): Column {
+  return column(DataType.UUID, label, options, { isUUID: { args: 'all' as unknown as number, msg: `${label} must be a UUID` } });
+}
+
+/**
+ * A foreign-key column with its ON DELETE rule. The rule sits on the column
+ * because two associations can reach one key (`users.hasMany` and the child's
+ * `belongsTo`) and Sequelize keeps whichever rule the column already has.
+ */
+export function foreignKey(label: string, onDelete: 'CASCADE' | 'SET NULL', options: Common<string> = {}): Column {
+  return { ...uuid(label, options), onDelete, onUpdate: 'CASCADE' };
+}
+
+const HTTP_URL = /^https?:\/\/[^\s/$.?#][^\s]*$/i;
+
+/** An http(s) URL; an empty string is accepted as "no URL", as the spec's `isUrlOrEmpty` does. */
+export function httpUrl(label: string, options: TextOptions = {}): Column {
+  const result = text(label, options);
+  result.validate = {
+    ...result.validate,
+    isHttpUrl(value: unknown) {
+      if (value === null || value === undefined || value === '') return;
+      if (typeof value !== 'string' || !HTTP_URL.test(value)) throw new Error(`${label} must be a valid http(s) URL`);
+    },
+  };
+  return result;
+}
+
+const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(\s*;.*)?$/i;
+
+/** A `type/subtype` MIME pattern for `text(..., { pattern })`. */
+export function mimeType(label: string): { is: RegExp; msg: string } {
+  return { is: MIME_TYPE, msg: `${label} must be a MIME type such as image/png` };
+}
+
+/** A CSS hex colour (`#rgb`, `#rrggbb`, `#rrggbbaa`), black by default. */
+export function hexColour(label: string): Column {
+  return text(label, {
+    allowNull: false,
+    defaultValue: '#000000',
+    pattern: { is: /^#(?:[0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i, msg: `${label} must be a CSS hex colour such as #000000` },
+  });
+}

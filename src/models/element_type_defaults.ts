@@ -1,0 +1,54 @@
+import type { CreationOptional, NonAttribute } from 'sequelize';
+import { Column, DataType, HasMany, Table } from 'sequelize-typescript';
+import { BaseModel } from './base';
+import { integer, table, text } from './columns';
+import { ProjectElementDefault } from './project_element_defaults';
+
+/** The UI element types the platform knows. */
+export const ELEMENT_TYPES = [
+  'button',
+  'hotspot',
+  'gallery',
+  'tooltip',
+  'video_player',
+  'audio_player',
+  'image',
+  'text',
+  'link',
+  'form',
+  'iframe',
+] as const;
+export type ElementType = (typeof ELEMENT_TYPES)[number];
+
+@Table(
+  table('element_type_defaults', {
+    indexes: [{ fields: ['element_type'] }, { fields: ['sort_order'] }, { fields: ['deletedAt'] }],
+  }),
+)
+export class ElementTypeDefault extends BaseModel<ElementTypeDefault> {
+  @Column(text('Element type', { allowNull: false, notEmpty: true, unique: true, len: [1, 100] }))
+  declare element_type: string;
+
+  @Column(text('Name', { allowNull: false, notEmpty: true, len: [1, 255] }))
+  declare name: string;
+
+  @Column(integer('Sort order', { allowNull: false, defaultValue: 0 }))
+  declare sort_order: CreationOptional<number>;
+
+  /** Global defaults are always active. */
+  @Column({
+    type: DataType.VIRTUAL(DataType.BOOLEAN),
+    get: () => true,
+    set: () => undefined,
+  })
+  declare is_active: CreationOptional<boolean>;
+
+  /** Stringified JSON, stored in the `settings_json` column. */
+  @Column(text('Default settings', { field: 'settings_json' }))
+  declare default_settings_json: CreationOptional<string | null>;
+
+  // associations
+
+  @HasMany(() => ProjectElementDefault, { foreignKey: 'source_element_id', onDelete: 'SET NULL', onUpdate: 'CASCADE' })
+  declare project_defaults?: NonAttribute<ProjectElementDefault[]>;
+}

@@ -1,0 +1,20 @@
+import type { CreationOptional } from 'sequelize';
+import { Column, Table } from 'sequelize-typescript';
+import { BaseModel } from './base';
+import { hexColour, integer, table, text } from './columns';
+
+/** Platform defaults for page transitions (decision D5). */
+@Table(table('global_transition_defaults'))
+export class GlobalTransitionDefault extends BaseModel<GlobalTransitionDefault> {
+  @Column(text('Transition type', { allowNull: false, defaultValue: 'fade', notEmpty: true, len: [1, 50] }))
+  declare transition_type: CreationOptional<string>;
+
+  @Column(integer('Duration (ms)', { allowNull: false, defaultValue: 700, min: 0, max: 10000 }))
+  declare duration_ms: CreationOptional<number>;
+
+  @Column(text('Easing', { allowNull: false, defaultValue: 'ease-in-out', notEmpty: true, len: [1, 100] }))
+  declare easing: CreationOptional<string>;
+
+  @Column(hexColour('Overlay colour'))
+  declare overlay_color: CreationOptional<string>;
+}

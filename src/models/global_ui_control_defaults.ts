@@ -1,0 +1,17 @@
+import type { CreationOptional } from 'sequelize';
+import { Column, Table } from 'sequelize-typescript';
+import { BaseModel } from './base';
+import { boolean, table } from './columns';
+
+/** Platform defaults for the viewer's controls (decision D5). */
+@Table(table('global_ui_control_defaults'))
+export class GlobalUiControlDefault extends BaseModel<GlobalUiControlDefault> {
+  @Column(boolean('Fullscreen enabled', { allowNull: false, defaultValue: true }))
+  declare fullscreen_enabled: CreationOptional<boolean>;
+
+  @Column(boolean('Sound enabled', { allowNull: false, defaultValue: true }))
+  declare sound_enabled: CreationOptional<boolean>;
+
+  @Column(boolean('Offline enabled', { allowNull: false, defaultValue: false }))
+  declare offline_enabled: CreationOptional<boolean>;
+}

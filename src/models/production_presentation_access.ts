@@ -1,0 +1,22 @@
+import { Column, Table } from 'sequelize-typescript';
+import { foreignKey, table } from './columns';
+import { REQUIRED_PROJECT } from './project_scoped';
+import { ProjectUserModel } from './user_scoped';
+
+/** A Public-role customer's grant to a project's private production presentation. */
+@Table(
+  table('production_presentation_access', {
+    indexes: [
+      { fields: ['projectId'] },
+      { fields: ['userId'] },
+      { fields: ['projectId', 'userId'], unique: true, where: { deletedAt: null } },
+    ],
+  }),
+)
+export class ProductionPresentationAccess extends ProjectUserModel<ProductionPresentationAccess> {
+  @Column(REQUIRED_PROJECT)
+  declare projectId: string;
+
+  @Column(foreignKey('User', 'CASCADE', { allowNull: false }))
+  declare userId: string;
+}

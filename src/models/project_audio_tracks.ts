@@ -1,0 +1,34 @@
+import type { CreationOptional } from 'sequelize';
+import { Column, Table } from 'sequelize-typescript';
+import { boolean, decimal, ENVIRONMENTS, type Environment, enumeration, integer, table, text } from './columns';
+import { ProjectScopedModel } from './project_scoped';
+
+@Table(table('project_audio_tracks'))
+export class ProjectAudioTrack extends ProjectScopedModel<ProjectAudioTrack> {
+  @Column(enumeration('Environment', ENVIRONMENTS))
+  declare environment: CreationOptional<Environment | null>;
+
+  @Column(text('Source key'))
+  declare source_key: CreationOptional<string | null>;
+
+  @Column(text('Name', { len: [0, 255] }))
+  declare name: CreationOptional<string | null>;
+
+  @Column(text('Slug'))
+  declare slug: CreationOptional<string | null>;
+
+  @Column(text('URL'))
+  declare url: CreationOptional<string | null>;
+
+  @Column(boolean('Loop', { allowNull: false, defaultValue: false }))
+  declare loop: CreationOptional<boolean>;
+
+  @Column(decimal('Volume', { min: 0, max: 1 }))
+  declare volume: CreationOptional<number | null>;
+
+  @Column(integer('Sort order'))
+  declare sort_order: CreationOptional<number | null>;
+
+  @Column(boolean('Is enabled', { allowNull: false, defaultValue: false }))
+  declare is_enabled: CreationOptional<boolean>;
+}

@@ -1,0 +1,22 @@
+import type { CreationOptional, NonAttribute } from 'sequelize';
+import { BelongsTo, Column } from 'sequelize-typescript';
+import { BaseModel, baseTarget } from './base';
+import { foreignKey } from './columns';
+import type { Project } from './projects';
+
+/**
+ * A row that belongs to a project (`projectId`, alias `project`), deleted with
+ * it. Models whose spec makes `projectId` required redeclare the column.
+ */
+export abstract class ProjectScopedModel<M extends ProjectScopedModel<M>> extends BaseModel<M> {
+  @Column(foreignKey('Project', 'CASCADE'))
+  declare projectId: CreationOptional<string | null>;
+
+  // associations
+
+  @BelongsTo(baseTarget('projects'), { foreignKey: 'projectId', as: 'project', onDelete: 'CASCADE', onUpdate: 'CASCADE' })
+  declare project?: NonAttribute<Project | null>;
+}
+
+/** The `projectId` column of the models whose spec makes it required. */
+export const REQUIRED_PROJECT = foreignKey('Project', 'CASCADE', { allowNull: false });

@@ -1,0 +1,96 @@
+import type { CreationOptional, NonAttribute } from 'sequelize';
+import { Column, HasMany, Table } from 'sequelize-typescript';
+import { AccessLog } from './access_logs';
+import { Asset } from './assets';
+import { BaseModel, registerBaseTarget } from './base';
+import { enumeration, table, text } from './columns';
+import { PresignedUrlRequest } from './presigned_url_requests';
+import { ProductionPresentationAccess } from './production_presentation_access';
+import { ProjectAudioTrack } from './project_audio_tracks';
+import { ProjectElementDefault } from './project_element_defaults';
+import { ProjectMembership } from './project_memberships';
+import { ProjectTransitionSetting } from './project_transition_settings';
+import { ProjectUiControlSetting } from './project_ui_control_settings';
+import { PublishEvent } from './publish_events';
+import { PwaCache } from './pwa_caches';
+import { TourPage } from './tour_pages';
+
+export const PRESENTATION_VISIBILITIES = ['public', 'private'] as const;
+export type PresentationVisibility = (typeof PRESENTATION_VISIBILITIES)[number];
+
+const cascade = { foreignKey: 'projectId', onDelete: 'CASCADE', onUpdate: 'CASCADE' } as const;
+
+@Table(table('projects', { indexes: [{ fields: ['slug'], unique: true }, { fields: ['deletedAt'] }] }))
+export class Project extends BaseModel<Project> {
+  @Column(text('Name', { allowNull: false, notEmpty: true, len: [1, 255] }))
+  declare name: string;
+
+  @Column(
+    text('Slug', {
+      allowNull: false,
+      notEmpty: true,
+      pattern: { is: /^[A-Za-z0-9_-]+$/, msg: 'Slug may contain only letters, digits, dashes and underscores' },
+    }),
+  )
+  declare slug: string;
+
+  @Column(text('Description'))
+  declare description: CreationOptional<string | null>;
+
+  @Column(text('Logo URL'))
+  declare logo_url: CreationOptional<string | null>;
+
+  @Column(text('Favicon URL'))
+  declare favicon_url: CreationOptional<string | null>;
+
+  @Column(text('Open Graph image URL'))
+  declare og_image_url: CreationOptional<string | null>;
+
+  @Column(
+    enumeration('Production presentation visibility', PRESENTATION_VISIBILITIES, {
+      allowNull: false,
+      defaultValue: 'public',
+    }),
+  )
+  declare production_presentation_visibility: CreationOptional<PresentationVisibility>;
+
+  // associations
+
+  @HasMany(() => ProjectMembership, cascade)
+  declare project_memberships_project?: NonAttribute<ProjectMembership[]>;
+
+  @HasMany(() => Asset, cascade)
+  declare assets_project?: NonAttribute<Asset[]>;
+
+  @HasMany(() => PresignedUrlRequest, cascade)
+  declare presigned_url_requests_project?: NonAttribute<PresignedUrlRequest[]>;
+
+  @HasMany(() => TourPage, cascade)
+  declare tour_pages_project?: NonAttribute<TourPage[]>;
+
+  @HasMany(() => ProjectAudioTrack, cascade)
+  declare project_audio_tracks_project?: NonAttribute<ProjectAudioTrack[]>;
+
+  @HasMany(() => ProjectTransitionSetting, cascade)
+  declare project_transition_settings_project?: NonAttribute<ProjectTransitionSetting[]>;
+
+  @HasMany(() => PublishEvent, cascade)
+  declare publish_events_project?: NonAttribute<PublishEvent[]>;
+
+  @HasMany(() => PwaCache, cascade)
+  declare pwa_caches_project?: NonAttribute<PwaCache[]>;
+
+  @HasMany(() => AccessLog, cascade)
+  declare access_logs_project?: NonAttribute<AccessLog[]>;
+
+  @HasMany(() => ProjectElementDefault, cascade)
+  declare project_element_defaults_project?: NonAttribute<ProjectElementDefault[]>;
+
+  @HasMany(() => ProductionPresentationAccess, cascade)
+  declare production_presentation_access_project?: NonAttribute<ProductionPresentationAccess[]>;
+
+  @HasMany(() => ProjectUiControlSetting, cascade)
+  declare project_ui_control_settings_project?: NonAttribute<ProjectUiControlSetting[]>;
+}
+
+registerBaseTarget('projects', Project);

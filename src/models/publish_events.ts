@@ -1,0 +1,47 @@
+import type { CreationOptional } from 'sequelize';
+import { Column, Table } from 'sequelize-typescript';
+import { date, ENVIRONMENTS, type Environment, enumeration, integer, table, text } from './columns';
+import { ProjectUserModel } from './user_scoped';
+
+export const PUBLISH_STATUSES = ['queued', 'running', 'success', 'failed'] as const;
+export type PublishStatus = (typeof PUBLISH_STATUSES)[number];
+
+@Table(
+  table('publish_events', {
+    indexes: [{ fields: ['projectId'] }, { fields: ['userId'] }, { fields: ['status'] }, { fields: ['started_at'] }],
+  }),
+)
+export class PublishEvent extends ProjectUserModel<PublishEvent> {
+  @Column(text('Title', { len: [0, 255] }, 255))
+  declare title: CreationOptional<string | null>;
+
+  @Column(text('Description', { len: [0, 5000] }))
+  declare description: CreationOptional<string | null>;
+
+  @Column(enumeration('From environment', ENVIRONMENTS, { allowNull: false }))
+  declare from_environment: Environment;
+
+  @Column(enumeration('To environment', ENVIRONMENTS, { allowNull: false }))
+  declare to_environment: Environment;
+
+  @Column(date('Started at'))
+  declare started_at: CreationOptional<Date | null>;
+
+  @Column(date('Finished at'))
+  declare finished_at: CreationOptional<Date | null>;
+
+  @Column(enumeration('Status', PUBLISH_STATUSES, { allowNull: false, defaultValue: 'queued' }))
+  declare status: CreationOptional<PublishStatus>;
+
+  @Column(text('Error message'))
+  declare error_message: CreationOptional<string | null>;
+
+  @Column(integer('Pages copied', { min: 0 }))
+  declare pages_copied: CreationOptional<number | null>;
+
+  @Column(integer('Transitions copied', { min: 0 }))
+  declare transitions_copied: CreationOptional<number | null>;
+
+  @Column(integer('Audios copied', { min: 0 }))
+  declare audios_copied: CreationOptional<number | null>;
+}

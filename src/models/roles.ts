@@ -1,0 +1,29 @@
+import type { CreationOptional, NonAttribute } from 'sequelize';
+import { BelongsToMany, Column, HasMany, Table } from 'sequelize-typescript';
+import { BaseModel } from './base';
+import { table, text } from './columns';
+import { Permission } from './permissions';
+import { RolePermission } from './rolesPermissionsPermissions';
+import { User } from './users';
+
+@Table(table('roles'))
+export class Role extends BaseModel<Role> {
+  @Column(text('Name', { allowNull: false, notEmpty: true, len: [1, 100] }))
+  declare name: string;
+
+  @Column(text('Role customization'))
+  declare role_customization: CreationOptional<string | null>;
+
+  // associations
+
+  @BelongsToMany(() => Permission, {
+    through: () => RolePermission,
+    as: 'permissions',
+    foreignKey: 'roles_permissionsId',
+    otherKey: 'permissionId',
+  })
+  declare permissions?: NonAttribute<Permission[]>;
+
+  @HasMany(() => User, { foreignKey: 'app_roleId', onDelete: 'SET NULL' })
+  declare users_app_role?: NonAttribute<User[]>;
+}
