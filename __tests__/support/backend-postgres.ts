@@ -1,0 +1,2 @@
+process.env.TBP_TEST_BACKEND = 'postgres';
+process.env.BCRYPT_ROUNDS ??= '10';

@@ -1,0 +1,72 @@
+import { createDb, type Db } from '../../src';
+import { adminClient, urlOf, workerDatabase } from './server';
+
+export type Backend = 'memory' | 'postgres';
+export const backend: Backend = process.env.TBP_TEST_BACKEND === 'postgres' ? 'postgres' : 'memory';
+
+async function ensureWorkerDatabase(): Promise<string> {
+  const name = workerDatabase();
+  const client = adminClient();
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  return name;
+}
+
+/** A database with the schema on this project's backend, emptied by `reset()`. */
+export interface TestDatabase {
+  db: Db;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openTestDatabase(): Promise<TestDatabase> {
+  if (backend === 'memory') {
+    const db = createDb({ inMemory: true, logging: false });
+    await db.sequelize.sync();
+    const empty = db.sequelize.memory?.backup();
+    return {
+      db,
+      reset: async () => empty?.restore(),
+      close: () => db.sequelize.close(),
+    };
+  }
+  const db = createDb({ url: urlOf(await ensureWorkerDatabase()), logging: false });
+  await db.sequelize.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+  await db.sequelize.sync();
+  const tables = Object.values(db.sequelize.models).map((model) => `"${model.getTableName() as string}"`);
+  return {
+    db,
+    reset: async () => {
+      await db.sequelize.query(`TRUNCATE ${tables.join(', ')} CASCADE`);
+    },
+    close: () => db.sequelize.close(),
+  };
+}
+
+/**
+ * Opens this file's database before its tests, empties it after each test and
+ * closes it at the end. Read `.db` inside a test.
+ */
+export function useTestDatabase(): { readonly db: Db } {
+  let current: TestDatabase | undefined;
+  beforeAll(async () => {
+    current = await openTestDatabase();
+  });
+  afterEach(async () => {
+    await current?.reset();
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  return {
+    get db(): Db {
+      if (!current) throw new Error('the test database is not open yet: read .db inside a test');
+      return current.db;
+    },
+  };
+}
