@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import moment from 'moment';
 import { DataType, type IMemoryDb, newDb } from 'pg-mem';
 
 /**
@@ -12,6 +13,9 @@ const ENUM_LOOKUP = /\bFROM\s+pg_type\s+t\s+JOIN\s+pg_enum\b/i;
 const ENUM_CREATE_BLOCK = /^\s*DO\s+'BEGIN\s+(CREATE\s+TYPE\s+[\s\S]+?);\s*EXCEPTION\s+WHEN\s+duplicate_object/i;
 
 export function createMemoryDatabase(): IMemoryDb {
+  // pg-mem parses Sequelize's timestamps ('2026-01-01 00:00:00.000 +00:00') through moment's Date fallback,
+  // which is correct for that format but prints a deprecation warning on every insert.
+  moment.suppressDeprecationWarnings = true;
   const mem = newDb({ autoCreateForeignKeyIndices: false });
   mem.public.registerFunction({
     name: 'gen_random_uuid',
