@@ -60,7 +60,9 @@ export function dbConfig(name: string | undefined = process.env.NODE_ENV, env: E
   const fromServer = environmentName === 'production' || environmentName === 'dev_stage';
   const url = env.DATABASE_URL || undefined;
   if (fromServer && !url && !env.DB_NAME) {
-    throw new DbConfigError(`The ${environmentName} environment needs DATABASE_URL or DB_NAME (with DB_HOST, DB_USER, ...)`);
+    throw new DbConfigError(
+      `The ${environmentName} environment needs DATABASE_URL or DB_NAME (with DB_HOST, DB_USER, ...)`,
+    );
   }
   return {
     environment: environmentName,
@@ -72,12 +74,16 @@ export function dbConfig(name: string | undefined = process.env.NODE_ENV, env: E
     username: env.DB_USER || 'postgres',
     password: env.DB_PASSWORD || undefined,
     ssl: flag('DB_SSL', env.DB_SSL) ?? false,
-    logging: flag('DB_LOGGING', env.DB_LOGGING) ?? (environmentName === 'development' || environmentName === 'dev_stage'),
+    logging:
+      flag('DB_LOGGING', env.DB_LOGGING) ?? (environmentName === 'development' || environmentName === 'dev_stage'),
   };
 }
 
 /** Host, port, database and credentials of a `postgres://` URL. */
-export function parseDatabaseUrl(url: string): Pick<DbConfig, 'host' | 'port' | 'database' | 'username' | 'password'> & {
+export function parseDatabaseUrl(url: string): Pick<
+  DbConfig,
+  'host' | 'port' | 'database' | 'username' | 'password'
+> & {
   ssl?: boolean;
 } {
   let parsed: URL;

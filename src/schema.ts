@@ -84,9 +84,12 @@ export async function dropSchema(sequelize: Sequelize, options: { transaction?: 
   const queryInterface = sequelize.getQueryInterface();
   const order = creationOrder(sequelize).reverse();
   for (const { model } of order) {
-    await sequelize.query(`DROP TABLE IF EXISTS ${queryInterface.quoteIdentifier(model.getTableName() as string)} CASCADE`, {
-      transaction: options.transaction,
-    });
+    await sequelize.query(
+      `DROP TABLE IF EXISTS ${queryInterface.quoteIdentifier(model.getTableName() as string)} CASCADE`,
+      {
+        transaction: options.transaction,
+      },
+    );
   }
   for (const { model } of order) {
     for (const attribute of attributesOf(model)) {

@@ -38,11 +38,23 @@ async function checkOneToMany(
 describe('projects hasMany / child belongsTo project (CASCADE)', () => {
   const environment = (i: number) => ENVIRONMENTS[i % ENVIRONMENTS.length];
   const children: [string, TableName, Make][] = [
-    ['project_memberships_project', 'project_memberships', (db, projectId) => build.projectMembership(db, { projectId })],
+    [
+      'project_memberships_project',
+      'project_memberships',
+      (db, projectId) => build.projectMembership(db, { projectId }),
+    ],
     ['assets_project', 'assets', (db, projectId) => build.asset(db, { projectId })],
-    ['presigned_url_requests_project', 'presigned_url_requests', (db, projectId) => build.presignedUrlRequest(db, { projectId })],
+    [
+      'presigned_url_requests_project',
+      'presigned_url_requests',
+      (db, projectId) => build.presignedUrlRequest(db, { projectId }),
+    ],
     ['tour_pages_project', 'tour_pages', (db, projectId) => build.tourPage(db, { projectId })],
-    ['project_audio_tracks_project', 'project_audio_tracks', (db, projectId) => build.projectAudioTrack(db, { projectId })],
+    [
+      'project_audio_tracks_project',
+      'project_audio_tracks',
+      (db, projectId) => build.projectAudioTrack(db, { projectId }),
+    ],
     [
       'project_transition_settings_project',
       'project_transition_settings',
@@ -51,7 +63,11 @@ describe('projects hasMany / child belongsTo project (CASCADE)', () => {
     ['publish_events_project', 'publish_events', (db, projectId) => build.publishEvent(db, { projectId })],
     ['pwa_caches_project', 'pwa_caches', (db, projectId) => build.pwaCache(db, { projectId })],
     ['access_logs_project', 'access_logs', (db, projectId) => build.accessLog(db, { projectId })],
-    ['project_element_defaults_project', 'project_element_defaults', (db, projectId) => build.projectElementDefault(db, { projectId })],
+    [
+      'project_element_defaults_project',
+      'project_element_defaults',
+      (db, projectId) => build.projectElementDefault(db, { projectId }),
+    ],
     [
       'production_presentation_access_project',
       'production_presentation_access',
@@ -64,20 +80,27 @@ describe('projects hasMany / child belongsTo project (CASCADE)', () => {
     ],
   ];
 
-  test.each(children)('projects.%s lists the project’s %s, and each reads back its project', async (alias, table, create) => {
-    const db = t.db;
-    await checkOneToMany(
-      db,
-      { table: 'projects', alias, create: () => build.project(db) },
-      { table, alias: 'project', create },
-    );
-  });
+  test.each(children)(
+    'projects.%s lists the project’s %s, and each reads back its project',
+    async (alias, table, create) => {
+      const db = t.db;
+      await checkOneToMany(
+        db,
+        { table: 'projects', alias, create: () => build.project(db) },
+        { table, alias: 'project', create },
+      );
+    },
+  );
 });
 
 describe('users hasMany / child belongsTo user', () => {
   const children: [string, TableName, Make][] = [
     ['project_memberships_user', 'project_memberships', (db, userId) => build.projectMembership(db, { userId })],
-    ['presigned_url_requests_user', 'presigned_url_requests', (db, userId) => build.presignedUrlRequest(db, { userId })],
+    [
+      'presigned_url_requests_user',
+      'presigned_url_requests',
+      (db, userId) => build.presignedUrlRequest(db, { userId }),
+    ],
     ['publish_events_user', 'publish_events', (db, userId) => build.publishEvent(db, { userId })],
     ['access_logs_user', 'access_logs', (db, userId) => build.accessLog(db, { userId })],
     [
@@ -160,7 +183,9 @@ describe('many-to-many through the join tables', () => {
     await (user as unknown as { addCustom_permissions(p: Row[]): Promise<void> }).addCustom_permissions([read, write]);
     const got = await (user as unknown as { getCustom_permissions(): Promise<Row[]> }).getCustom_permissions();
     expect(ids(got)).toEqual(ids([read, write]));
-    const links = await db.usersCustom_permissionsPermissions.findAll({ where: { users_custom_permissionsId: user.id } });
+    const links = await db.usersCustom_permissionsPermissions.findAll({
+      where: { users_custom_permissionsId: user.id },
+    });
     expect(links.map((link) => link.permissionId).sort()).toEqual(ids([read, write]));
   });
 
@@ -206,7 +231,10 @@ describe('createdBy / updatedBy on every model', () => {
     const row = await create(db);
     const model = db[table] as unknown as typeof db.projects;
     await model.update({ createdById: author.id, updatedById: editor.id }, { where: { id: row.id } });
-    const loaded = (await model.findByPk(row.id, { include: ['createdBy', 'updatedBy'] })) as unknown as Record<string, Row>;
+    const loaded = (await model.findByPk(row.id, { include: ['createdBy', 'updatedBy'] })) as unknown as Record<
+      string,
+      Row
+    >;
     expect(loaded.createdBy?.id).toBe(author.id);
     expect(loaded.updatedBy?.id).toBe(editor.id);
   });

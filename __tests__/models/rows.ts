@@ -6,7 +6,10 @@ import { build } from '../../src/testing/factories';
 export type Row = Model & { id: string; deletedAt: Date | null } & Record<string, unknown>;
 
 /** The 21 models of the spec (the join tables are not soft-deleted and have no id). */
-export const MODEL_FACTORIES: Record<Exclude<TableName, 'usersCustom_permissionsPermissions' | 'rolesPermissionsPermissions'>, (db: Db, overrides?: Record<string, unknown>) => Promise<Row>> = {
+export const MODEL_FACTORIES: Record<
+  Exclude<TableName, 'usersCustom_permissionsPermissions' | 'rolesPermissionsPermissions'>,
+  (db: Db, overrides?: Record<string, unknown>) => Promise<Row>
+> = {
   users: (db, o) => build.user(db, o) as Promise<never>,
   roles: (db, o) => build.role(db, o) as Promise<never>,
   permissions: (db, o) => build.permission(db, o) as Promise<never>,

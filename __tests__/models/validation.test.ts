@@ -1,6 +1,6 @@
 import { UniqueConstraintError, ValidationError } from 'sequelize';
 import { useTestDatabase } from '../support/db';
-import { MODEL_FACTORIES, MODEL_TABLES, type ModelTable, modelOf } from './rows';
+import { MODEL_FACTORIES, type ModelTable, modelOf } from './rows';
 
 const t = useTestDatabase();
 const long = (n: number) => 'x'.repeat(n);
@@ -28,7 +28,12 @@ const RULES: [ModelTable, string, unknown, unknown[]][] = [
   ['assets', 'size_mb', 1.25, ['big']],
   ['assets', 'width_px', 1920, [12.5, 'wide']],
   ['asset_variants', 'variant_type', 'webp', ['gif']],
-  ['asset_variants', 'cdn_url', 'https://cdn.example.com/a.webp', ['ftp://cdn.example.com/a', 'javascript:alert(1)', `https://${long(2048)}`]],
+  [
+    'asset_variants',
+    'cdn_url',
+    'https://cdn.example.com/a.webp',
+    ['ftp://cdn.example.com/a', 'javascript:alert(1)', `https://${long(2048)}`],
+  ],
   ['asset_variants', 'width_px', 0, [-1]],
   ['asset_variants', 'height_px', 10, [-1]],
   ['asset_variants', 'size_mb', 0.5, [-0.5]],
@@ -77,7 +82,9 @@ const RULES: [ModelTable, string, unknown, unknown[]][] = [
   ['file', 'privateUrl', long(2083), [long(2084)]],
 ];
 
-const VALID = RULES.filter(([, , valid]) => valid !== undefined).map(([table, field, valid]) => [table, field, valid] as const);
+const VALID = RULES.filter(([, , valid]) => valid !== undefined).map(
+  ([table, field, valid]) => [table, field, valid] as const,
+);
 const INVALID = RULES.flatMap(([table, field, , invalid]) => invalid.map((value) => [table, field, value] as const));
 
 describe('validation rules, model by model', () => {
@@ -88,18 +95,21 @@ describe('validation rules, model by model', () => {
     expect(stored?.get(field)).toEqual(value);
   });
 
-  test.each(INVALID)('%s.%s rejects %p with a ValidationError naming the field, and writes nothing', async (table, field, value) => {
-    const db = t.db;
-    const before = await modelOf(db, table).count({ paranoid: false });
-    const error = await MODEL_FACTORIES[table](db, { [field]: value }).then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(ValidationError);
-    expect(error).not.toBeInstanceOf(UniqueConstraintError);
-    expect((error as ValidationError).errors.map((item) => item.path)).toContain(field);
-    expect((error as ValidationError).errors.every((item) => item.message.length > 0)).toBe(true);
-    // The factory may have made parents in other tables; this table has no new row.
-    expect(await modelOf(db, table).count({ paranoid: false })).toBe(before);
-  });
+  test.each(INVALID)(
+    '%s.%s rejects %p with a ValidationError naming the field, and writes nothing',
+    async (table, field, value) => {
+      const db = t.db;
+      const before = await modelOf(db, table).count({ paranoid: false });
+      const error = await MODEL_FACTORIES[table](db, { [field]: value }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error).not.toBeInstanceOf(UniqueConstraintError);
+      expect((error as ValidationError).errors.map((item) => item.path)).toContain(field);
+      expect((error as ValidationError).errors.every((item) => item.message.length > 0)).toBe(true);
+      // The factory may have made parents in other tables; this table has no new row.
+      expect(await modelOf(db, table).count({ paranoid: false })).toBe(before);
+    },
+  );
 });

@@ -8,7 +8,12 @@ export type AccessEnvironment = (typeof ACCESS_ENVIRONMENTS)[number];
 
 @Table(
   table('access_logs', {
-    indexes: [{ fields: ['projectId'] }, { fields: ['environment'] }, { fields: ['userId'] }, { fields: ['accessed_at'] }],
+    indexes: [
+      { fields: ['projectId'] },
+      { fields: ['environment'] },
+      { fields: ['userId'] },
+      { fields: ['accessed_at'] },
+    ],
   }),
 )
 export class AccessLog extends ProjectUserModel<AccessLog> {

@@ -55,9 +55,19 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
 
   // associations
 
-  @BelongsTo(baseTarget('users'), { foreignKey: 'createdById', as: 'createdBy', onDelete: 'SET NULL', onUpdate: 'CASCADE' })
+  @BelongsTo(baseTarget('users'), {
+    foreignKey: 'createdById',
+    as: 'createdBy',
+    onDelete: 'SET NULL',
+    onUpdate: 'CASCADE',
+  })
   declare createdBy?: NonAttribute<User | null>;
 
-  @BelongsTo(baseTarget('users'), { foreignKey: 'updatedById', as: 'updatedBy', onDelete: 'SET NULL', onUpdate: 'CASCADE' })
+  @BelongsTo(baseTarget('users'), {
+    foreignKey: 'updatedById',
+    as: 'updatedBy',
+    onDelete: 'SET NULL',
+    onUpdate: 'CASCADE',
+  })
   declare updatedBy?: NonAttribute<User | null>;
 }

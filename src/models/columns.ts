@@ -55,7 +55,9 @@ interface TextOptions extends Common<string> {
 }
 
 function lengthMessage(label: string, [min, max]: [number, number]): string {
-  return min > 0 ? `${label} must be between ${min} and ${max} characters` : `${label} must be at most ${max} characters`;
+  return min > 0
+    ? `${label} must be between ${min} and ${max} characters`
+    : `${label} must be at most ${max} characters`;
 }
 
 /** A TEXT (or `STRING(n)` with `length`) column. */
@@ -85,13 +87,17 @@ interface NumberOptions extends Common<number> {
 
 function rangeValidators(label: string, options: NumberOptions): Validators {
   const validate: Validators = {};
-  if (options.min !== undefined) validate.min = { args: [options.min], msg: `${label} must be at least ${options.min}` };
+  if (options.min !== undefined)
+    validate.min = { args: [options.min], msg: `${label} must be at least ${options.min}` };
   if (options.max !== undefined) validate.max = { args: [options.max], msg: `${label} must be at most ${options.max}` };
   return validate;
 }
 
 export function integer(label: string, options: NumberOptions = {}): Column {
-  const validate: Validators = { isInt: { msg: `${label} must be a whole number` }, ...rangeValidators(label, options) };
+  const validate: Validators = {
+    isInt: { msg: `${label} must be a whole number` },
+    ...rangeValidators(label, options),
+  };
   return column(DataType.INTEGER, label, options, validate);
 }
 
@@ -133,7 +139,9 @@ export function json(label: string, options: Common<unknown> = {}): Column {
 
 /** A UUID column (foreign keys); a malformed id is a ValidationError, not a driver error. */
 export function uuid(label: string, options: Common<string> = {}): Column {
-  return column(DataType.UUID, label, options, { isUUID: { args: 'all' as unknown as number, msg: `${label} must be a UUID` } });
+  return column(DataType.UUID, label, options, {
+    isUUID: { args: 'all' as unknown as number, msg: `${label} must be a UUID` },
+  });
 }
 
 /**
@@ -172,6 +180,9 @@ export function hexColour(label: string): Column {
   return text(label, {
     allowNull: false,
     defaultValue: '#000000',
-    pattern: { is: /^#(?:[0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i, msg: `${label} must be a CSS hex colour such as #000000` },
+    pattern: {
+      is: /^#(?:[0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i,
+      msg: `${label} must be a CSS hex colour such as #000000`,
+    },
   });
 }

@@ -14,7 +14,12 @@ export abstract class ProjectScopedModel<M extends ProjectScopedModel<M>> extend
 
   // associations
 
-  @BelongsTo(baseTarget('projects'), { foreignKey: 'projectId', as: 'project', onDelete: 'CASCADE', onUpdate: 'CASCADE' })
+  @BelongsTo(baseTarget('projects'), {
+    foreignKey: 'projectId',
+    as: 'project',
+    onDelete: 'CASCADE',
+    onUpdate: 'CASCADE',
+  })
   declare project?: NonAttribute<Project | null>;
 }
 

@@ -39,7 +39,11 @@ function trimmed(value: string | null | undefined): string | null | undefined {
 
 @DefaultScope(() => ({ attributes: { exclude: [...USER_SECRET_FIELDS] } }))
 @Scopes(() => ({ withSecrets: {} }))
-@Table(table('users', { indexes: [{ fields: ['email'], unique: true }, { fields: ['app_roleId'] }, { fields: ['deletedAt'] }] }))
+@Table(
+  table('users', {
+    indexes: [{ fields: ['email'], unique: true }, { fields: ['app_roleId'] }, { fields: ['deletedAt'] }],
+  }),
+)
 export class User extends BaseModel<User> {
   @Column(text('First name'))
   declare firstName: CreationOptional<string | null>;

@@ -1,4 +1,4 @@
-import type { CreationAttributes as SequelizeCreation, ModelStatic } from 'sequelize';
+import type { ModelStatic, CreationAttributes as SequelizeCreation } from 'sequelize';
 import type { Db } from '../db';
 import type {
   AccessLog,
@@ -79,7 +79,11 @@ export const build = {
     ),
   tourPage: async (db: Db, overrides: Overrides<TourPage> = {}) => {
     const n = unique();
-    return make(db.tour_pages, { name: `Page ${n}`, slug: `page-${n}`, projectId: await projectId(db, overrides) }, overrides);
+    return make(
+      db.tour_pages,
+      { name: `Page ${n}`, slug: `page-${n}`, projectId: await projectId(db, overrides) },
+      overrides,
+    );
   },
   asset: async (db: Db, overrides: Overrides<Asset> = {}) =>
     make(db.assets, { asset_type: 'image', projectId: await projectId(db, overrides) }, overrides),
