@@ -1,42 +1,54 @@
-import type { ModelAttributeColumnOptions, ModelStatic, QueryInterface, SyncOptions, Transaction } from 'sequelize';
+import type { ModelAttributeColumnOptions, ModelStatic, QueryInterface, SyncOptions } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
+
+type AnyModel = ModelStatic<never>;
+/** A table as Sequelize names it: a plain name, or `{ tableName, schema }` when the models live in a schema. */
+type TableRef = string | { tableName: string; schema?: string };
 
 /** A foreign key that has to wait until the table it points at exists. */
 interface DeferredForeignKey {
-  table: string;
+  table: TableRef;
   column: string;
-  references: { table: string; column: string };
+  references: { table: TableRef; column: string };
   onDelete: string;
   onUpdate: string;
 }
 
-type AnyModel = ModelStatic<never>;
+function plainName(table: TableRef): string {
+  return typeof table === 'string' ? table : table.tableName;
+}
+
+function schemaOf(table: TableRef): string | undefined {
+  return typeof table === 'string' ? undefined : table.schema;
+}
+
+function tableOf(model: AnyModel): TableRef {
+  return model.getTableName() as TableRef;
+}
 
 function attributesOf(model: AnyModel): ModelAttributeColumnOptions[] {
   return Object.values(model.getAttributes()) as ModelAttributeColumnOptions[];
 }
 
-function referencedTable(reference: unknown): string | undefined {
+function referencedTable(reference: unknown): TableRef | undefined {
   if (typeof reference === 'string') return reference;
   if (reference && typeof reference === 'object') {
     const model = (reference as { model?: unknown }).model;
     if (typeof model === 'string') return model;
-    if (model && typeof model === 'object') return (model as { tableName: string }).tableName;
+    if (model && typeof model === 'object') return model as TableRef;
   }
   return undefined;
 }
 
 function foreignKeysOf(model: AnyModel): DeferredForeignKey[] {
-  const table = model.getTableName() as string;
   return attributesOf(model).flatMap((attribute) => {
     const target = referencedTable(attribute.references);
     if (!target) return [];
-    const key = (attribute.references as { key?: string }).key ?? 'id';
     return [
       {
-        table,
+        table: tableOf(model),
         column: attribute.field ?? '',
-        references: { table: target, column: key },
+        references: { table: target, column: (attribute.references as { key?: string }).key ?? 'id' },
         onDelete: attribute.onDelete ?? 'NO ACTION',
         onUpdate: attribute.onUpdate ?? 'NO ACTION',
       },
@@ -51,53 +63,57 @@ function foreignKeysOf(model: AnyModel): DeferredForeignKey[] {
  */
 export function creationOrder(sequelize: Sequelize): { model: AnyModel; deferred: DeferredForeignKey[] }[] {
   const pending = new Map<string, AnyModel>();
-  for (const model of sequelize.modelManager.models as AnyModel[]) pending.set(model.getTableName() as string, model);
+  for (const model of sequelize.modelManager.models as AnyModel[]) pending.set(plainName(tableOf(model)), model);
   const created = new Set<string>();
   const order: { model: AnyModel; deferred: DeferredForeignKey[] }[] = [];
   const ready = (model: AnyModel) =>
-    foreignKeysOf(model).every((fk) => created.has(fk.references.table) || fk.references.table === fk.table);
+    foreignKeysOf(model).every((fk) => {
+      const target = plainName(fk.references.table);
+      return created.has(target) || target === plainName(fk.table);
+    });
   while (pending.size > 0) {
     // Prefer a table whose references all exist; in a cycle, take the first table left and defer its keys.
-    const next = [...pending.values()].find(ready) ?? ([...pending.values()][0] as AnyModel);
-    const table = next.getTableName() as string;
+    const candidates = [...pending.values()];
+    const next = candidates.find(ready) ?? (candidates[0] as AnyModel);
     const deferred = ready(next) ? [] : foreignKeysOf(next);
     order.push({ model: next, deferred });
-    created.add(table);
-    pending.delete(table);
+    created.add(plainName(tableOf(next)));
+    pending.delete(plainName(tableOf(next)));
   }
   return order;
 }
 
-async function addForeignKey(queryInterface: QueryInterface, fk: DeferredForeignKey) {
-  await queryInterface.addConstraint(fk.table, {
+async function addForeignKey(queryInterface: QueryInterface, fk: DeferredForeignKey): Promise<void> {
+  await queryInterface.addConstraint(fk.table as string, {
     type: 'foreign key',
-    name: `${fk.table}_${fk.column}_fkey`,
+    name: `${plainName(fk.table)}_${fk.column}_fkey`,
     fields: [fk.column],
-    references: { table: fk.references.table, field: fk.references.column },
+    references: { table: fk.references.table as string, field: fk.references.column },
     onDelete: fk.onDelete,
     onUpdate: fk.onUpdate,
   });
 }
 
+function quoted(queryInterface: QueryInterface, table: TableRef, name = plainName(table)): string {
+  const schema = schemaOf(table);
+  const local = queryInterface.quoteIdentifier(name);
+  return schema ? `${queryInterface.quoteIdentifier(schema)}.${local}` : local;
+}
+
 /** Drops every table of the models and their ENUM types. */
-export async function dropSchema(sequelize: Sequelize, options: { transaction?: Transaction } = {}): Promise<void> {
+export async function dropSchema(sequelize: Sequelize): Promise<void> {
   const queryInterface = sequelize.getQueryInterface();
   const order = creationOrder(sequelize).reverse();
   for (const { model } of order) {
-    await sequelize.query(
-      `DROP TABLE IF EXISTS ${queryInterface.quoteIdentifier(model.getTableName() as string)} CASCADE`,
-      {
-        transaction: options.transaction,
-      },
-    );
+    await sequelize.query(`DROP TABLE IF EXISTS ${quoted(queryInterface, tableOf(model))} CASCADE`);
   }
   for (const { model } of order) {
     for (const attribute of attributesOf(model)) {
       if ((attribute.type as { key?: string }).key !== 'ENUM') continue;
-      const typeName = `enum_${model.getTableName() as string}_${attribute.field}`;
-      await sequelize.query(`DROP TYPE IF EXISTS ${queryInterface.quoteIdentifier(typeName)}`, {
-        transaction: options.transaction,
-      });
+      const table = tableOf(model);
+      await sequelize.query(
+        `DROP TYPE IF EXISTS ${quoted(queryInterface, table, `enum_${plainName(table)}_${attribute.field}`)}`,
+      );
     }
   }
 }
@@ -114,8 +130,7 @@ export async function syncSchema(sequelize: Sequelize, options: SyncOptions = {}
   const plan = creationOrder(sequelize);
   const existing = new Set<string>();
   for (const { model } of plan) {
-    const table = model.getTableName() as string;
-    if (await queryInterface.tableExists(table)) existing.add(table);
+    if (await queryInterface.tableExists(tableOf(model) as string)) existing.add(plainName(tableOf(model)));
   }
   for (const { model, deferred } of plan) {
     // `withoutForeignKeyConstraints` is an option of Model.sync that Sequelize's types do not list.
@@ -123,7 +138,7 @@ export async function syncSchema(sequelize: Sequelize, options: SyncOptions = {}
     await model.sync(modelOptions as SyncOptions);
   }
   for (const { model, deferred } of plan) {
-    if (existing.has(model.getTableName() as string)) continue;
+    if (existing.has(plainName(tableOf(model)))) continue;
     for (const fk of deferred) await addForeignKey(queryInterface, fk);
   }
 }

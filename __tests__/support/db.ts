@@ -1,4 +1,5 @@
 import { createDb, type Db } from '../../src';
+import { migrate } from '../../src/migrate';
 import { adminClient, urlOf, workerDatabase } from './server';
 
 export type Backend = 'memory' | 'postgres';
@@ -17,7 +18,7 @@ async function ensureWorkerDatabase(): Promise<string> {
   return name;
 }
 
-/** A database with the schema on this project's backend, emptied by `reset()`. */
+/** A database migrated to the current schema on this project's backend, emptied by `reset()`. */
 export interface TestDatabase {
   db: Db;
   reset(): Promise<void>;
@@ -27,7 +28,7 @@ export interface TestDatabase {
 export async function openTestDatabase(): Promise<TestDatabase> {
   if (backend === 'memory') {
     const db = createDb({ inMemory: true, logging: false });
-    await db.sequelize.sync();
+    await migrate(db.sequelize);
     const empty = db.sequelize.memory?.backup();
     return {
       db,
@@ -37,7 +38,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   }
   const db = createDb({ url: urlOf(await ensureWorkerDatabase()), logging: false });
   await db.sequelize.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
-  await db.sequelize.sync();
+  await migrate(db.sequelize);
   const tables = Object.values(db.sequelize.models).map((model) => `"${model.getTableName() as string}"`);
   return {
     db,
