@@ -31,4 +31,21 @@ export {
   MAX_PASSWORD_BYTES,
   type PasswordHasher,
 } from './password';
+export {
+  assertNoSchemaDrift,
+  checkSchemaDrift,
+  diffSchemas,
+  readSchema,
+  SchemaDriftError,
+  type SchemaSnapshot,
+} from './drift';
+export {
+  executedMigrations,
+  MIGRATION_TABLE,
+  type MigrationOptions,
+  migrate,
+  pendingMigrations,
+  rollback,
+} from './migrate';
+export { MIGRATIONS, type Migration, type MigrationContext } from './migrations';
 export { dropSchema, syncSchema } from './schema';
