@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import type { IMemoryDb } from 'pg-mem';
-import SequelizeLib, { type SyncOptions } from 'sequelize';
+import SequelizeLib, { type Model, type SyncOptions } from 'sequelize';
 import { Sequelize, type SequelizeOptions } from 'sequelize-typescript';
 import { type DbEnvironment, dbConfig, sequelizeOptions } from './db-config';
+import { type ForeignKeyColumn, foreignKeyConstraints, normaliseQueryError } from './errors';
 import { type ModelsByTable, models, modelsByTable, type TableName } from './models';
 import { type PasswordHasher, useHasher } from './password';
 import { createMemoryDatabase } from './pg-mem';
@@ -32,9 +33,24 @@ export class TbpSequelize extends Sequelize {
   declare readonly memory?: IMemoryDb;
   private schemaBackup?: ReturnType<IMemoryDb['backup']>;
 
+  private foreignKeys?: Map<string, ForeignKeyColumn>;
+
   constructor(options: SequelizeOptions, memory?: IMemoryDb) {
     super(options);
     if (memory) Object.defineProperty(this, 'memory', { value: memory });
+    // Every model query passes here: constraint errors get the field names that the backend left out.
+    const query = this.query.bind(this);
+    const foreignKeys = () => {
+      this.foreignKeys ??= foreignKeyConstraints(this.modelManager.models);
+      return this.foreignKeys;
+    };
+    this.query = (async (sql: unknown, queryOptions?: { instance?: Model }) => {
+      try {
+        return await query(sql as string, queryOptions as never);
+      } catch (error) {
+        throw normaliseQueryError(error, queryOptions, foreignKeys);
+      }
+    }) as unknown as typeof this.query;
   }
 
   /**

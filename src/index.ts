@@ -11,6 +11,23 @@ export {
   parseDatabaseUrl,
   sequelizeOptions,
 } from './db-config';
+export {
+  assertNoSchemaDrift,
+  checkSchemaDrift,
+  diffSchemas,
+  readSchema,
+  SchemaDriftError,
+  type SchemaSnapshot,
+} from './drift';
+export {
+  executedMigrations,
+  MIGRATION_TABLE,
+  type MigrationOptions,
+  migrate,
+  pendingMigrations,
+  rollback,
+} from './migrate';
+export { MIGRATIONS, type Migration, type MigrationContext } from './migrations';
 export * from './models';
 export { ACCESS_ENVIRONMENTS, type AccessEnvironment } from './models/access_logs';
 export { VARIANT_TYPES, type VariantType } from './models/asset_variants';
@@ -31,21 +48,4 @@ export {
   MAX_PASSWORD_BYTES,
   type PasswordHasher,
 } from './password';
-export {
-  assertNoSchemaDrift,
-  checkSchemaDrift,
-  diffSchemas,
-  readSchema,
-  SchemaDriftError,
-  type SchemaSnapshot,
-} from './drift';
-export {
-  executedMigrations,
-  MIGRATION_TABLE,
-  type MigrationOptions,
-  migrate,
-  pendingMigrations,
-  rollback,
-} from './migrate';
-export { MIGRATIONS, type Migration, type MigrationContext } from './migrations';
 export { dropSchema, syncSchema } from './schema';

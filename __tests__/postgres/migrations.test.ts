@@ -85,9 +85,9 @@ describe('schema drift', () => {
     expect(Object.keys(fromModels.columns).length).toBeGreaterThan(250);
     expect(Object.keys(fromModels.enums)).toHaveLength(16);
     expect(Object.keys(fromModels.foreignKeys).length).toBeGreaterThan(60);
-    expect(fromModels.indexes).toHaveProperty(
-      ['production_presentation_access (projectId, userId) UNIQUE WHERE ("deletedAt" IS NULL)'],
-    );
+    expect(fromModels.indexes).toHaveProperty([
+      'production_presentation_access (projectId, userId) UNIQUE WHERE ("deletedAt" IS NULL)',
+    ]);
   });
 
   test('a model changed without a migration is detected, with a readable diff', async () => {
