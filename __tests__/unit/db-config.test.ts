@@ -41,8 +41,13 @@ describe('dbConfig', () => {
   });
 
   test('DB_SSL and DB_LOGGING are flags; other values are refused by name', () => {
-    expect(dbConfig('development', { DB_SSL: 'true', DB_LOGGING: 'false' })).toMatchObject({ ssl: true, logging: false });
-    expect(() => dbConfig('development', { DB_SSL: 'sometimes' })).toThrow('DB_SSL must be true or false, got "sometimes"');
+    expect(dbConfig('development', { DB_SSL: 'true', DB_LOGGING: 'false' })).toMatchObject({
+      ssl: true,
+      logging: false,
+    });
+    expect(() => dbConfig('development', { DB_SSL: 'sometimes' })).toThrow(
+      'DB_SSL must be true or false, got "sometimes"',
+    );
   });
 
   test('a bad port or environment name is refused with its value', () => {

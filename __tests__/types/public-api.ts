@@ -1,0 +1,134 @@
+/**
+ * Compile-time assertions on the public API, checked by `tsc --noEmit` in `npm test`.
+ * Each `@ts-expect-error` line must fail to compile: if a type is loosened
+ * (to `any`, say), the line compiles and tsc reports the unused directive.
+ */
+import { expectTypeOf } from 'expect-type';
+import type { CreationAttributes } from 'sequelize';
+import {
+  type AccessLevel,
+  type Asset,
+  createDb,
+  type Db,
+  type Environment,
+  type Project,
+  type ProjectMembership,
+  type TourPage,
+  type UiSchema,
+  type User,
+} from '../../src';
+
+declare const db: Db;
+
+/** True when A and B are assignable both ways and neither is `any` (Sequelize brands CreationOptional columns). */
+type IsAny<T> = 0 extends 1 & T ? true : false;
+type Same<A, B> =
+  IsAny<A> extends true
+    ? false
+    : IsAny<B> extends true
+      ? false
+      : [A] extends [B]
+        ? [B] extends [A]
+          ? true
+          : false
+        : false;
+function same<A, B>(_proof: Same<A, B>): void {}
+
+export async function typedFinds(id: string): Promise<void> {
+  const found = await db.users.findByPk(id);
+  same<typeof found, User | null>(true);
+  if (!found) return;
+  const user = found;
+  same<typeof user.email, string>(true);
+  same<typeof user.firstName, string | null>(true);
+  same<typeof user.disabled, boolean>(true);
+  same<typeof user.app_roleId, string | null>(true);
+  same<typeof user.createdAt, Date>(true);
+  same<typeof user.deletedAt, Date | null>(true);
+  expectTypeOf(user.checkPassword).returns.toEqualTypeOf<Promise<boolean>>();
+
+  const page = (await db.tour_pages.findOne({ where: { slug: 'home' } })) as TourPage;
+  same<typeof page.environment, 'dev' | 'stage' | 'production'>(true);
+  same<typeof page.environment, Environment>(true);
+  same<typeof page.sort_order, number>(true);
+  same<typeof page.ui_schema_json, UiSchema | null>(true);
+
+  const asset = (await db.assets.findByPk(id)) as Asset;
+  same<typeof asset.size_mb, number | null>(true);
+  same<typeof asset.asset_type, 'image' | 'video' | 'audio' | 'file'>(true);
+  same<
+    Asset['type'],
+    'icon' | 'background_image' | 'audio' | 'video' | 'transition' | 'logo' | 'favicon' | 'document' | 'general'
+  >(true);
+  same<ProjectMembership['access_level'], AccessLevel>(true);
+  // @ts-expect-error an ENUM column is not any string
+  same<typeof page.environment, string>(true);
+  // @ts-expect-error a nullable column includes null
+  same<typeof user.firstName, string>(true);
+  // @ts-expect-error a column loosened to any is caught: `any` is never the same as a column's type
+  same<any, string | null>(true);
+}
+
+export async function typedIncludes(id: string): Promise<void> {
+  const project = await db.projects.findOne({
+    where: { id },
+    include: [{ association: 'tour_pages_project' }, { association: 'project_memberships_project', include: ['user'] }],
+  });
+  same<typeof project, Project | null>(true);
+  if (!project) return;
+  same<typeof project.tour_pages_project, TourPage[] | undefined>(true);
+  const membership = project.project_memberships_project?.[0] as ProjectMembership;
+  same<typeof membership.user, User | null | undefined>(true);
+}
+
+export function creationAttributes(): void {
+  // Exactly the non-null columns without a default are required.
+  expectTypeOf<{ name: string; slug: string }>().toMatchTypeOf<CreationAttributes<Project>>();
+  expectTypeOf<{ email: string }>().toMatchTypeOf<CreationAttributes<User>>();
+  expectTypeOf<{ name: string; slug: string; projectId: string }>().toMatchTypeOf<CreationAttributes<TourPage>>();
+  expectTypeOf<{ asset_type: 'image' }>().toMatchTypeOf<CreationAttributes<Asset>>();
+
+  // @ts-expect-error a project needs a slug
+  db.projects.create({ name: 'Tour' });
+  // @ts-expect-error an asset needs its asset_type
+  db.assets.create({ projectId: 'p' });
+  // @ts-expect-error environment is a literal union, not any string
+  db.tour_pages.create({ name: 'Home', slug: 'home', environment: 'qa' });
+  // @ts-expect-error sort_order is a number
+  db.tour_pages.create({ name: 'Home', slug: 'home', sort_order: '1' });
+  // @ts-expect-error no such column
+  db.users.create({ email: 'a@b.co', nickname: 'x' });
+}
+
+export function registry(): void {
+  expectTypeOf(createDb).returns.toEqualTypeOf<Db>();
+  expectTypeOf<keyof Db>().toEqualTypeOf<
+    | 'users'
+    | 'roles'
+    | 'permissions'
+    | 'usersCustom_permissionsPermissions'
+    | 'rolesPermissionsPermissions'
+    | 'projects'
+    | 'project_memberships'
+    | 'production_presentation_access'
+    | 'tour_pages'
+    | 'assets'
+    | 'asset_variants'
+    | 'element_type_defaults'
+    | 'project_element_defaults'
+    | 'publish_events'
+    | 'access_logs'
+    | 'pwa_caches'
+    | 'project_audio_tracks'
+    | 'project_transition_settings'
+    | 'global_transition_defaults'
+    | 'global_ui_control_defaults'
+    | 'project_ui_control_settings'
+    | 'presigned_url_requests'
+    | 'file'
+    | 'sequelize'
+    | 'Sequelize'
+  >();
+  // @ts-expect-error the registry has no such table
+  db.customers;
+}
