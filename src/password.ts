@@ -1,4 +1,5 @@
 import bcrypt from 'bcryptjs';
+import { HashPool } from './hash-pool';
 
 /** bcrypt reads only the first 72 bytes of a password; longer ones are refused, never truncated. */
 export const MAX_PASSWORD_BYTES = 72;
@@ -11,6 +12,13 @@ const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 export interface PasswordHasher {
   hash(plain: string): Promise<string>;
   compare(plain: string, hash: string): Promise<boolean>;
+  /** Whether a stored value is already one of this hasher's hashes (never hashed again); bcrypt's format by default. */
+  isHash?(value: string): boolean;
+}
+
+/** Whether `value` is already a hash of `hasher`. */
+export function isHashOf(hasher: PasswordHasher, value: string): boolean {
+  return hasher.isHash ? hasher.isHash(value) : isBcryptHash(value);
 }
 
 export function isBcryptHash(value: unknown): value is string {
@@ -27,7 +35,10 @@ export function bcryptRounds(value: string | undefined = process.env.BCRYPT_ROUN
   return rounds;
 }
 
-/** bcryptjs on the calling thread. */
+/**
+ * bcryptjs on the calling thread: it blocks the event loop for every hash.
+ * For scripts and tests; the default hasher runs on worker threads (`HashPool`).
+ */
 export function createInlineHasher(rounds: number = bcryptRounds()): PasswordHasher {
   return {
     hash: (plain) => bcrypt.hash(plain, rounds),
@@ -36,7 +47,7 @@ export function createInlineHasher(rounds: number = bcryptRounds()): PasswordHas
 }
 
 const hashers = new WeakMap<object, PasswordHasher>();
-let defaultHasher: PasswordHasher | undefined;
+let defaultHasher: HashPool | undefined;
 
 /** Uses `hasher` for the users of one Sequelize instance. */
 export function useHasher(sequelize: object, hasher: PasswordHasher): void {
@@ -47,6 +58,11 @@ export function useHasher(sequelize: object, hasher: PasswordHasher): void {
 export function hasherFor(sequelize: object | undefined): PasswordHasher {
   const own = sequelize && hashers.get(sequelize);
   if (own) return own;
-  defaultHasher ??= createInlineHasher();
+  defaultHasher ??= new HashPool({ rounds: bcryptRounds() });
   return defaultHasher;
+}
+
+/** Ends the threads of the process-wide default hasher (they also end by themselves when idle). */
+export async function closeDefaultHasher(): Promise<void> {
+  await defaultHasher?.close();
 }

@@ -56,7 +56,11 @@ describe('createDb', () => {
     const db = open({
       inMemory: true,
       logging: false,
-      hasher: { hash: async (plain) => `hashed:${plain}`, compare: async (plain, hash) => hash === `hashed:${plain}` },
+      hasher: {
+        hash: async (plain) => `hashed:${plain}`,
+        compare: async (plain, hash) => hash === `hashed:${plain}`,
+        isHash: (value) => value.startsWith('hashed:'),
+      },
     });
     await migrate(db.sequelize);
     const user = await db.users.create({ email: 'ann@example.com', password: 'pw' });

@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import type { BulkCreateOptions, CreationOptional, NonAttribute, UpdateOptions } from 'sequelize';
 import {
+  type BulkCreateOptions,
+  type CreationOptional,
+  type NonAttribute,
+  type UpdateOptions,
+  ValidationError,
+  ValidationErrorItem,
+} from 'sequelize';
+import {
+  AfterValidate,
   BeforeBulkCreate,
   BeforeBulkUpdate,
   BeforeSave,
+  BeforeUpsert,
   BeforeValidate,
   BelongsTo,
   BelongsToMany,
@@ -13,7 +22,7 @@ import {
   Scopes,
   Table,
 } from 'sequelize-typescript';
-import { hasherFor, MAX_PASSWORD_BYTES } from '../password';
+import { hasherFor, isHashOf, MAX_PASSWORD_BYTES } from '../password';
 import { AccessLog } from './access_logs';
 import { BaseModel, registerBaseTarget } from './base';
 import { boolean, date, foreignKey, table, text } from './columns';
@@ -29,9 +38,6 @@ import { UserCustomPermission } from './usersCustom_permissionsPermissions';
 /** Columns that never leave the model unless the `withSecrets` scope asks for them. */
 export const USER_SECRET_FIELDS = ['password', 'emailVerificationToken', 'passwordResetToken'] as const;
 export type UserSecretField = (typeof USER_SECRET_FIELDS)[number];
-
-/** Hashes produced by the hook, so that a retried save never hashes a hash. */
-const hashedByHook = new WeakMap<User, string>();
 
 function trimmed(value: string | null | undefined): string | null | undefined {
   return typeof value === 'string' ? value.trim() : value;
@@ -159,13 +165,45 @@ export class User extends BaseModel<User> {
     }
   }
 
+  /**
+   * Hashes a changed password. It runs after validation (so the 72-byte rule
+   * sees the plain text, and `upsert`, which copies the values right after
+   * validating, stores the hash) and again before saving (for saves with
+   * `validate: false`). A value that is already a bcrypt hash is kept, which
+   * makes the hook idempotent and lets an import bring existing hashes.
+   */
+  @AfterValidate
   @BeforeSave
-  static async hashPassword(user: User): Promise<void> {
+  static async hashPassword(user: User, options?: { where?: unknown }): Promise<void> {
+    // A static update validates a throwaway copy of its values (options.where is set): hashing there would
+    // give every row the same salt. The per-row hooks that runRowHooksOnBulkUpdate turns on hash each row.
+    if (options?.where !== undefined && user.isNewRecord) return;
     if (!user.changed('password') || typeof user.password !== 'string') return;
-    if (hashedByHook.get(user) === user.password) return;
-    const hash = await hasherFor(user.sequelize).hash(user.password);
-    user.password = hash;
-    hashedByHook.set(user, hash);
+    const hasher = hasherFor(user.sequelize);
+    if (!isHashOf(hasher, user.password)) user.password = await hasher.hash(user.password);
+  }
+
+  @BeforeUpsert
+  static refuseUnhashedUpsert(_values: unknown, options: { instance?: User }): void {
+    const { instance } = options;
+    if (
+      instance &&
+      typeof instance.password === 'string' &&
+      !isHashOf(hasherFor(instance.sequelize), instance.password)
+    ) {
+      throw new ValidationError('An upsert with validate: false would store the password unhashed', [
+        new ValidationErrorItem(
+          'Password must be hashed: upsert with validation on',
+          'validation error',
+          'password',
+          '',
+          options.instance as User,
+          'hashed',
+          'hashPassword',
+          [],
+        ),
+      ]);
+    }
   }
 
   // Without these, bulkCreate and the static update would skip the per-row hooks and validation above
