@@ -1,0 +1,82 @@
+import { spawnSync } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { isBcryptHash } from '../../src';
+import { HashPool } from '../../src/hash-pool';
+
+describe('HashPool', () => {
+  const pool = new HashPool({ rounds: 10 });
+  afterAll(() => pool.close());
+
+  test('hashes and compares like bcrypt', async () => {
+    const hash = await pool.hash('open sesame');
+    expect(isBcryptHash(hash)).toBe(true);
+    expect(hash.startsWith('$2b$10$')).toBe(true);
+    await expect(pool.compare('open sesame', hash)).resolves.toBe(true);
+    await expect(pool.compare('open sesame!', hash)).resolves.toBe(false);
+  });
+
+  test('sizes itself from the core count', () => {
+    expect(pool.size).toBeGreaterThanOrEqual(1);
+    expect(pool.size).toBeLessThanOrEqual(4);
+  });
+
+  test('20 concurrent hashes leave the event loop responsive', async () => {
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
+    const hashes = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.hash(`password ${i}`)));
+    delay.disable();
+    expect(new Set(hashes).size).toBe(20);
+    // Guards against a regression to hashing on the main thread (that stalls it for over a second here).
+    expect(delay.max / 1e6).toBeLessThan(100);
+  });
+
+  test('a failed job rejects without breaking the pool', async () => {
+    await expect(pool.hash(42 as unknown as string)).rejects.toThrow(/Illegal arguments/);
+    await expect(pool.hash('still works')).resolves.toMatch(/^\$2b\$10\$/);
+  });
+
+  test('close() rejects queued work; the pool starts again when used after', async () => {
+    const small = new HashPool({ rounds: 10, size: 1 });
+    const jobs = [small.hash('a'), small.hash('b'), small.hash('c')];
+    await small.close();
+    const results = await Promise.allSettled(jobs);
+    expect(results.every((result) => result.status === 'rejected')).toBe(true);
+    await expect(small.hash('again')).resolves.toMatch(/^\$2b\$/);
+    await small.close();
+  });
+});
+
+describe('the pool does not keep a process alive', () => {
+  const script = (body: string) => `
+    require('ts-node').register({ transpileOnly: true, compilerOptions: { module: 'commonjs' } });
+    const { HashPool } = require('./src/hash-pool');
+    ${body}
+  `;
+
+  test.each([
+    ['when idle after its work', 'new HashPool({ rounds: 10 }).hash("x").then(() => console.log("hashed"));'],
+    [
+      'after the database is closed',
+      `const { createDb } = require('./src');
+       const { migrate } = require('./src/migrate');
+       const db = createDb({ inMemory: true, logging: false });
+       migrate(db.sequelize)
+         .then(() => db.users.create({ email: 'a@b.co', password: 'pw' }))
+         .then(() => db.sequelize.close())
+         .then(() => console.log('hashed'));`,
+    ],
+  ])('%s', (_, body) => {
+    const started = Date.now();
+    const child = spawnSync(process.execPath, ['-e', script(body)], {
+      cwd: `${__dirname}/../..`,
+      env: { ...process.env, BCRYPT_ROUNDS: '10' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('hashed');
+    expect(child.status).toBe(0);
+    // The idle timeout is 10 s: exiting well before it shows the unref'd threads let the process go.
+    expect(Date.now() - started).toBeLessThan(8000);
+  });
+});
