@@ -1,5 +1,32 @@
-import type { CreationOptional, InferAttributes, InferCreationAttributes, NonAttribute } from 'sequelize';
-import { BelongsTo, Column, DataType, Default, Model, type ModelCtor, PrimaryKey } from 'sequelize-typescript';
+import type {
+  CreationOptional,
+  DestroyOptions,
+  InferAttributes,
+  InferCreationAttributes,
+  InstanceDestroyOptions,
+  InstanceRestoreOptions,
+  Attributes as ModelAttributes,
+  ModelStatic,
+  NonAttribute,
+  RestoreOptions,
+  Model as SequelizeModel,
+  Transaction,
+} from 'sequelize';
+import {
+  AfterDestroy,
+  AfterRestore,
+  BeforeBulkDestroy,
+  BeforeBulkRestore,
+  BeforeRestore,
+  BelongsTo,
+  Column,
+  DataType,
+  Default,
+  Model,
+  type ModelCtor,
+  PrimaryKey,
+} from 'sequelize-typescript';
+import { hasSoftCascade, restoreChildren, softDeleteChildren } from '../soft-cascade';
 import { foreignKey, text, uuid } from './columns';
 import type { User } from './users';
 
@@ -70,4 +97,91 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
     onUpdate: 'CASCADE',
   })
   declare updatedBy?: NonAttribute<User | null>;
+
+  // hooks: a soft delete takes along the children the spec cascades, and a restore brings back those it took
+
+  @BeforeBulkDestroy
+  @BeforeBulkRestore
+  static runRowHooksForSoftCascade(this: ModelCtor, options: { individualHooks?: boolean }): void {
+    if (hasSoftCascade(this)) options.individualHooks = true;
+  }
+
+  @AfterDestroy
+  static async softDeleteChildren(row: AnyBase, options: { force?: boolean; transaction?: Transaction }) {
+    const model = row.constructor as ModelCtor;
+    if (options.force || !hasSoftCascade(model)) return;
+    // A static destroy sets deletedAt in one UPDATE and leaves the instances as they were: read it back.
+    const deletedAt =
+      row.deletedAt ??
+      (
+        (await model.findByPk(row.id, {
+          paranoid: false,
+          attributes: ['deletedAt'],
+          transaction: options.transaction,
+        })) as AnyBase | null
+      )?.deletedAt;
+    if (deletedAt) await softDeleteChildren(model, [row.id], deletedAt, options.transaction);
+  }
+
+  @BeforeRestore
+  static rememberDeletedAt(row: AnyBase): void {
+    if (row.deletedAt) deletedWith.set(row, row.deletedAt);
+  }
+
+  @AfterRestore
+  static async restoreChildren(row: AnyBase, options: { transaction?: Transaction }): Promise<void> {
+    const model = row.constructor as ModelCtor;
+    const deletedAt = deletedWith.get(row);
+    deletedWith.delete(row);
+    if (deletedAt && hasSoftCascade(model)) await restoreChildren(model, [row.id], deletedAt, options.transaction);
+  }
+
+  // methods: the cascades run in one transaction with the row's own change
+
+  override async destroy(options: InstanceDestroyOptions = {}): Promise<void> {
+    await inTransaction(this, options, (withTransaction) => super.destroy(withTransaction));
+  }
+
+  override async restore(options: InstanceRestoreOptions = {}): Promise<void> {
+    await inTransaction(this, options, (withTransaction) => super.restore(withTransaction));
+  }
+
+  static override async destroy<M extends SequelizeModel>(
+    this: ModelStatic<M>,
+    options: DestroyOptions<ModelAttributes<M>> = {},
+  ): Promise<number> {
+    return inTransaction(this as unknown as ModelCtor, options, (withTransaction) =>
+      Model.destroy.call(this, withTransaction),
+    );
+  }
+
+  static override async restore<M extends SequelizeModel>(
+    this: ModelStatic<M>,
+    options: RestoreOptions<ModelAttributes<M>> = {},
+  ): Promise<void> {
+    await inTransaction(this as unknown as ModelCtor, options, (withTransaction) =>
+      Model.restore.call(this, withTransaction),
+    );
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any row of any model
+type AnyBase = BaseModel<any>;
+
+/** The deletedAt a row had before its restore, for the restore of its children. */
+const deletedWith = new WeakMap<object, Date>();
+
+/**
+ * Runs `work` in the caller's transaction, or in a new one when the model
+ * cascades soft deletes and none was given, so that a row and its children
+ * change together or not at all.
+ */
+export async function inTransaction<T, O extends { transaction?: Transaction | null; force?: boolean }>(
+  target: Model | ModelCtor,
+  options: O,
+  work: (options: O) => Promise<T>,
+): Promise<T> {
+  const model = (target instanceof Model ? target.constructor : target) as ModelCtor;
+  if (options.transaction || options.force || !hasSoftCascade(model) || !model.sequelize) return work(options);
+  return model.sequelize.transaction((transaction) => work({ ...options, transaction }));
 }

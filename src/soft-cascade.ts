@@ -1,0 +1,78 @@
+import { Op, type Transaction, type WhereOptions } from 'sequelize';
+import type { Model, ModelCtor } from 'sequelize-typescript';
+
+type Paranoid = ModelCtor<Model>;
+
+interface Child {
+  model: Paranoid;
+  foreignKey: string;
+}
+
+/**
+ * The children a soft delete takes along: the targets of the model's hasMany
+ * associations that the spec declares `onDelete: 'CASCADE'` (projects -> pages,
+ * assets, memberships, ...; assets -> variants; users -> presentation access).
+ * The database's ON DELETE CASCADE only fires on a hard delete; this is its
+ * soft twin.
+ */
+export function softCascadeChildren(model: Paranoid): Child[] {
+  return Object.values(model.associations).flatMap((association) => {
+    const options = (association as unknown as { options: { onDelete?: string } }).options;
+    if (association.associationType !== 'HasMany' || options.onDelete !== 'CASCADE') return [];
+    const target = association.target as Paranoid;
+    if (!target.options.paranoid) return [];
+    return [{ model: target, foreignKey: (association as unknown as { foreignKey: string }).foreignKey }];
+  });
+}
+
+export function hasSoftCascade(model: Paranoid): boolean {
+  return softCascadeChildren(model).length > 0;
+}
+
+async function idsOf(model: Paranoid, where: WhereOptions, transaction?: Transaction): Promise<string[]> {
+  const rows = await model.findAll({ attributes: ['id'], where, paranoid: false, transaction, raw: true });
+  return (rows as unknown as { id: string }[]).map((row) => row.id);
+}
+
+/** Soft-deletes the live children of `parentIds` (and theirs) with the parent's own `deletedAt`. */
+export async function softDeleteChildren(
+  model: Paranoid,
+  parentIds: string[],
+  deletedAt: Date,
+  transaction?: Transaction,
+): Promise<void> {
+  for (const child of softCascadeChildren(model)) {
+    const ids = await idsOf(child.model, { [child.foreignKey]: parentIds, deletedAt: null }, transaction);
+    if (ids.length === 0) continue;
+    await child.model.update(
+      { deletedAt },
+      { where: { id: ids }, transaction, hooks: false, silent: true, paranoid: false },
+    );
+    await softDeleteChildren(child.model, ids, deletedAt, transaction);
+  }
+}
+
+/**
+ * Restores the children deleted together with their parent: those whose
+ * `deletedAt` is the parent's. Children deleted earlier stay deleted.
+ */
+export async function restoreChildren(
+  model: Paranoid,
+  parentIds: string[],
+  deletedAt: Date,
+  transaction?: Transaction,
+): Promise<void> {
+  for (const child of softCascadeChildren(model)) {
+    const ids = await idsOf(
+      child.model,
+      { [child.foreignKey]: parentIds, deletedAt: { [Op.eq]: deletedAt } },
+      transaction,
+    );
+    if (ids.length === 0) continue;
+    await child.model.update(
+      { deletedAt: null },
+      { where: { id: ids }, transaction, hooks: false, silent: true, paranoid: false },
+    );
+    await restoreChildren(child.model, ids, deletedAt, transaction);
+  }
+}
