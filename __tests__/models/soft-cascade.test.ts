@@ -22,10 +22,7 @@ async function projectWithChildren(db: Db) {
     ['access_logs', (await build.accessLog(db, { projectId })) as unknown as Row],
     ['publish_events', (await build.publishEvent(db, { projectId })) as unknown as Row],
     ['project_element_defaults', (await build.projectElementDefault(db, { projectId })) as unknown as Row],
-    [
-      'production_presentation_access',
-      (await build.productionPresentationAccess(db, { projectId })) as unknown as Row,
-    ],
+    ['production_presentation_access', (await build.productionPresentationAccess(db, { projectId })) as unknown as Row],
     ['presigned_url_requests', (await build.presignedUrlRequest(db, { projectId })) as unknown as Row],
   ];
   return { project, children };
