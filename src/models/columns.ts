@@ -2,7 +2,8 @@ import type { ModelAttributeColumnOptions } from 'sequelize';
 import { DataType, type TableOptions } from 'sequelize-typescript';
 
 /**
- * Column builders shared by the model files. Each one returns the options of
+ * Column builders shared by the model files. (Sequelize runs custom
+ * validators on NULL too, so each one lets NULL through to `allowNull`.) Each one returns the options of
  * one `@Column(...)`, with validators whose messages name the field in words a
  * user can read. They exist so that a rule such as "an ENUM validates in
  * JavaScript too" is written once, not in every model.
@@ -60,9 +61,23 @@ function lengthMessage(label: string, [min, max]: [number, number]): string {
     : `${label} must be at most ${max} characters`;
 }
 
+/**
+ * What PostgreSQL can store as text and give back unchanged: a string, with
+ * no NUL character (TEXT refuses it) and no lone surrogate (the driver would
+ * replace it). Numbers and other types are refused rather than converted.
+ */
+function textValue(label: string) {
+  return (value: unknown) => {
+    if (value === null || value === undefined) return;
+    if (typeof value !== 'string') throw new Error(`${label} must be text`);
+    if (value.includes('\u0000')) throw new Error(`${label} must not contain NUL characters`);
+    if (!value.isWellFormed()) throw new Error(`${label} must be valid Unicode text`);
+  };
+}
+
 /** A TEXT (or `STRING(n)` with `length`) column. */
 export function text(label: string, options: TextOptions = {}, length?: number): Column {
-  const validate: Validators = {};
+  const validate: Validators = { isText: textValue(label) };
   if (options.notEmpty) validate.notEmpty = { msg: `${label} must not be empty` };
   // A STRING(n) gets its bound checked here too, so an over-long value is a ValidationError, not a driver error.
   const len = options.len ?? (length === undefined ? undefined : ([0, length] as [number, number]));
@@ -93,9 +108,18 @@ function rangeValidators(label: string, options: NumberOptions): Validators {
   return validate;
 }
 
+const INT4 = { min: -2147483648, max: 2147483647 };
+
+/** An INTEGER column: a JavaScript integer within PostgreSQL's 32-bit range; numeric strings are refused. */
 export function integer(label: string, options: NumberOptions = {}): Column {
   const validate: Validators = {
-    isInt: { msg: `${label} must be a whole number` },
+    isInteger(value: unknown) {
+      if (value === null || value === undefined) return;
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw new Error(`${label} must be a whole number`);
+      if (value < INT4.min || value > INT4.max) {
+        throw new Error(`${label} must be between ${INT4.min} and ${INT4.max}`);
+      }
+    },
     ...rangeValidators(label, options),
   };
   return column(DataType.INTEGER, label, options, validate);
@@ -107,7 +131,13 @@ export function integer(label: string, options: NumberOptions = {}): Column {
  * backends agree with the declared `number` type.
  */
 export function decimal(label: string, options: NumberOptions = {}): Column {
-  const validate: Validators = { isDecimal: { msg: `${label} must be a number` }, ...rangeValidators(label, options) };
+  const validate: Validators = {
+    isFiniteNumber(value: unknown) {
+      if (value === null || value === undefined) return;
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${label} must be a finite number`);
+    },
+    ...rangeValidators(label, options),
+  };
   const result = column(DataType.DECIMAL, label, options, validate);
   // Sequelize calls a custom getter with the attribute's name.
   result.get = function getDecimal(this: { getDataValue(key: string): unknown }, key?: unknown) {
@@ -128,8 +158,20 @@ export function boolean(label: string, options: Common<boolean> = {}): Column {
   return column(DataType.BOOLEAN, label, options, validate);
 }
 
+const FIRST_DAY = Date.parse('0001-01-01T00:00:00.000Z');
+const LAST_DAY = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** A DATE (timestamptz) column: a valid date from year 1 to 9999, which every layer formats and parses alike. */
 export function date(label: string, options: Common<unknown> = {}): Column {
-  return column(DataType.DATE, label, options, { isDate: { args: true, msg: `${label} must be a valid date` } });
+  return column(DataType.DATE, label, options, {
+    isValidDate(value: unknown) {
+      if (value === null || value === undefined) return;
+      // Sequelize has already turned strings and numbers into a Date (possibly an invalid one).
+      const time = value instanceof Date ? value.getTime() : Number.NaN;
+      if (Number.isNaN(time)) throw new Error(`${label} must be a valid date`);
+      if (time < FIRST_DAY || time > LAST_DAY) throw new Error(`${label} must be between the years 1 and 9999`);
+    },
+  });
 }
 
 /** A JSON document column. */
