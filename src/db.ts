@@ -6,7 +6,7 @@ import { type DbEnvironment, dbConfig, sequelizeOptions } from './db-config';
 import { type ForeignKeyColumn, foreignKeyConstraints, normaliseQueryError } from './errors';
 import { type ModelsByTable, models, modelsByTable, type TableName } from './models';
 import { type PasswordHasher, useHasher } from './password';
-import { createMemoryDatabase } from './pg-mem';
+import { createMemoryDatabase, memoryDialectModule } from './pg-mem';
 import { syncSchema } from './schema';
 
 export interface CreateDbOptions {
@@ -93,7 +93,7 @@ export function createDb(options: CreateDbOptions = {}): Db {
   const memory = inMemory ? createMemoryDatabase() : undefined;
   const sequelizeOptionsAll: SequelizeOptions = {
     ...base,
-    ...(memory ? { dialectModule: memory.adapters.createPg(), database: 'memory', host: undefined } : {}),
+    ...(memory ? { dialectModule: memoryDialectModule(memory), database: 'memory', host: undefined } : {}),
     ...options.sequelize,
     repositoryMode: true,
     models,

@@ -38,3 +38,49 @@ export function createMemoryDatabase(): IMemoryDb {
   });
   return mem;
 }
+
+type QueryConfig = { text: string; values?: unknown[] } & Record<string, unknown>;
+type PgClient = new (...args: unknown[]) => { query(...args: unknown[]): unknown };
+
+// pg's own conversion of a JavaScript value to the text PostgreSQL receives.
+const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknown): unknown };
+
+function literal(value: unknown): string {
+  const prepared = prepareValue(value);
+  if (prepared === null || prepared === undefined) return 'NULL';
+  const text = Buffer.isBuffer(prepared) ? `\\x${prepared.toString('hex')}` : String(prepared);
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+function inline(text: string, values: unknown[]): string {
+  return text.replace(/\$(\d+)/g, (placeholder, index: string) => {
+    const position = Number(index) - 1;
+    if (position >= values.length) throw new Error(`no value for the query parameter ${placeholder}`);
+    return literal(values[position]);
+  });
+}
+
+/**
+ * The `pg` module to give Sequelize for a pg-mem database. pg-mem's adapter
+ * writes parameters into the query as `E'...'` strings, which its own parser
+ * then fails on for text holding both a backslash and a double quote; this
+ * one writes them as standard strings ('...' with quotes doubled), which it
+ * reads back exactly, as PostgreSQL does.
+ */
+export function memoryDialectModule(mem: IMemoryDb): object {
+  const pg = mem.adapters.createPg() as { Client: PgClient } & Record<string, unknown>;
+  class Client extends pg.Client {
+    override query(config: unknown, values?: unknown, ...rest: unknown[]): unknown {
+      if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {
+        return super.query(inline(config, values), ...rest);
+      }
+      if (config && typeof config === 'object' && Array.isArray((config as QueryConfig).values)) {
+        const { text, values: parameters, ...others } = config as QueryConfig;
+        if (parameters && parameters.length > 0)
+          return super.query({ ...others, text: inline(text, parameters) }, values, ...rest);
+      }
+      return super.query(config, values, ...rest);
+    }
+  }
+  return { ...pg, Client };
+}

@@ -1,4 +1,4 @@
-import { createDb, type Db } from '../../src';
+import { createDb, type Db, type PasswordHasher } from '../../src';
 import { migrate } from '../../src/migrate';
 import { adminClient, urlOf, workerDatabase } from './server';
 
@@ -25,9 +25,9 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-export async function openTestDatabase(): Promise<TestDatabase> {
+export async function openTestDatabase(hasher?: PasswordHasher): Promise<TestDatabase> {
   if (backend === 'memory') {
-    const db = createDb({ inMemory: true, logging: false });
+    const db = createDb({ inMemory: true, logging: false, hasher });
     await migrate(db.sequelize);
     const empty = db.sequelize.memory?.backup();
     return {
@@ -36,7 +36,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
       close: () => db.sequelize.close(),
     };
   }
-  const db = createDb({ url: urlOf(await ensureWorkerDatabase()), logging: false });
+  const db = createDb({ url: urlOf(await ensureWorkerDatabase()), logging: false, hasher });
   await db.sequelize.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
   await migrate(db.sequelize);
   const tables = Object.values(db.sequelize.models).map((model) => `"${model.getTableName() as string}"`);
@@ -53,10 +53,10 @@ export async function openTestDatabase(): Promise<TestDatabase> {
  * Opens this file's database before its tests, empties it after each test and
  * closes it at the end. Read `.db` inside a test.
  */
-export function useTestDatabase(): { readonly db: Db } {
+export function useTestDatabase(hasher?: PasswordHasher): { readonly db: Db } {
   let current: TestDatabase | undefined;
   beforeAll(async () => {
-    current = await openTestDatabase();
+    current = await openTestDatabase(hasher);
   });
   afterEach(async () => {
     await current?.reset();

@@ -75,13 +75,28 @@ function textValue(label: string) {
   };
 }
 
+/**
+ * Length in characters as PostgreSQL counts them (code points). validator.js's
+ * `len` discounts emoji presentation selectors, so a value it accepts could
+ * still overflow a VARCHAR(n) in the database.
+ */
+function lengthWithin(label: string, bounds: [number, number]) {
+  const [min, max] = bounds;
+  return (value: unknown) => {
+    if (typeof value !== 'string') return;
+    let count = 0;
+    for (const _ of value) count += 1;
+    if (count < min || count > max) throw new Error(lengthMessage(label, bounds));
+  };
+}
+
 /** A TEXT (or `STRING(n)` with `length`) column. */
 export function text(label: string, options: TextOptions = {}, length?: number): Column {
   const validate: Validators = { isText: textValue(label) };
   if (options.notEmpty) validate.notEmpty = { msg: `${label} must not be empty` };
   // A STRING(n) gets its bound checked here too, so an over-long value is a ValidationError, not a driver error.
   const len = options.len ?? (length === undefined ? undefined : ([0, length] as [number, number]));
-  if (len) validate.len = { args: len, msg: lengthMessage(label, len) };
+  if (len) validate.lengthWithin = lengthWithin(label, len);
   if (options.pattern) validate.is = { args: options.pattern.is, msg: options.pattern.msg };
   const type = length === undefined ? DataType.TEXT : DataType.STRING(length);
   return column(type, label, options, validate);
@@ -163,7 +178,7 @@ const LAST_DAY = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** A DATE (timestamptz) column: a valid date from year 1 to 9999, which every layer formats and parses alike. */
 export function date(label: string, options: Common<unknown> = {}): Column {
-  return column(DataType.DATE, label, options, {
+  const result = column(DataType.DATE, label, options, {
     isValidDate(value: unknown) {
       if (value === null || value === undefined) return;
       // Sequelize has already turned strings and numbers into a Date (possibly an invalid one).
@@ -172,11 +187,57 @@ export function date(label: string, options: Common<unknown> = {}): Column {
       if (time < FIRST_DAY || time > LAST_DAY) throw new Error(`${label} must be between the years 1 and 9999`);
     },
   });
+  // Sequelize's own DATE sanitizer runs `new Date(value)` on any value, which throws a TypeError for an
+  // object without a prototype. This setter converts what it can (strings and numbers, as Sequelize does)
+  // and leaves anything else for the validator to refuse by name.
+  result.set = function setDate(
+    this: { setDataValue(key: string, value: unknown): void },
+    value: unknown,
+    key?: unknown,
+  ) {
+    const converted = (typeof value === 'string' || typeof value === 'number') && value ? new Date(value) : value;
+    this.setDataValue(key as string, converted);
+  } as Column['set'];
+  return result;
+}
+
+/**
+ * Whether a value survives JSON storage unchanged: null, booleans, finite
+ * numbers, well-formed strings, arrays and plain objects of those. Anything
+ * else (NaN, BigInt, undefined, functions, dates, lone surrogates, which
+ * PostgreSQL's json type refuses) is named in the returned reason.
+ */
+function jsonProblem(value: unknown, path: string): string | undefined {
+  if (value === null || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path} is not a finite number`;
+  if (typeof value === 'string') return value.isWellFormed() ? undefined : `${path} is not valid Unicode text`;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) {
+      const problem = jsonProblem(value[i], `${path}[${i}]`);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [key, item] of Object.entries(value)) {
+      if (!key.isWellFormed()) return `a key of ${path} is not valid Unicode text`;
+      const problem = jsonProblem(item, `${path}.${key}`);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  return `${path} is not a JSON value`;
 }
 
 /** A JSON document column. */
 export function json(label: string, options: Common<unknown> = {}): Column {
-  return column(DataType.JSON, label, options, {});
+  return column(DataType.JSON, label, options, {
+    isJsonDocument(value: unknown) {
+      if (value === null || value === undefined) return;
+      const problem = jsonProblem(value, 'the value');
+      if (problem) throw new Error(`${label} must be a JSON document: ${problem}`);
+    },
+  });
 }
 
 /** A UUID column (foreign keys); a malformed id is a ValidationError, not a driver error. */
