@@ -51,12 +51,12 @@ function environment(value: string | undefined): DbEnvironment {
 }
 
 /**
- * The database configuration of an environment, read from `env`
- * (`process.env` by default): `DATABASE_URL`, or `DB_HOST`, `DB_PORT`,
+ * The database configuration of an environment (`NODE_ENV` of `env` when
+ * not named), read from `env` (`process.env` by default): `DATABASE_URL`, or `DB_HOST`, `DB_PORT`,
  * `DB_NAME`, `DB_USER`, `DB_PASSWORD`; `DB_SSL`; `DB_LOGGING`.
  */
-export function dbConfig(name: string | undefined = process.env.NODE_ENV, env: Env = process.env): DbConfig {
-  const environmentName = environment(name);
+export function dbConfig(name?: string, env: Env = process.env): DbConfig {
+  const environmentName = environment(name ?? env.NODE_ENV);
   const fromServer = environmentName === 'production' || environmentName === 'dev_stage';
   const url = env.DATABASE_URL || undefined;
   if (fromServer && !url && !env.DB_NAME) {
