@@ -30,6 +30,8 @@ export default async (): Promise<Config> => {
     );
   }
   return {
+    // Tests wait on the database and on hashing threads more than on the CPU: one worker per core.
+    maxWorkers: '100%',
     projects,
     collectCoverageFrom: ['<rootDir>/src/**/*.ts'],
     coverageReporters: ['text-summary', 'text'],
