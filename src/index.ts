@@ -11,6 +11,7 @@ export {
   parseDatabaseUrl,
   sequelizeOptions,
 } from './db-config';
+export { erDiagram, schemaDdl } from './describe';
 export {
   assertNoSchemaDrift,
   checkSchemaDrift,
@@ -48,4 +49,19 @@ export {
   MAX_PASSWORD_BYTES,
   type PasswordHasher,
 } from './password';
+export {
+  PUBLISH_STEPS,
+  PublishError,
+  type PublishOptions,
+  type PublishResult,
+  publishEnvironment,
+} from './publish';
 export { dropSchema, syncSchema } from './schema';
+export {
+  PERMISSION_ACTIONS,
+  PERMISSION_ENTITIES,
+  permissionNames,
+  SEED_ROLES,
+  type SeedReport,
+  seedRbac,
+} from './seed';
