@@ -1,5 +1,5 @@
 import type { Sequelize } from 'sequelize';
-import { Umzug, type UmzugStorage } from 'umzug';
+import type { Umzug, UmzugStorage } from 'umzug';
 import { MIGRATIONS, type Migration } from './migrations';
 
 /** The table that records which migrations ran; the name and shape sequelize-cli uses, so both tools agree. */
@@ -53,7 +53,9 @@ function umzugFor(sequelize: Sequelize, options: MigrationOptions): Umzug<Sequel
     });
     options.onProgress?.({ name: migration.name, direction, phase: 'end' });
   };
-  return new Umzug({
+  // Loaded on first use: importing the package should not cost umzug's start-up.
+  const { Umzug: UmzugClass } = require('umzug') as typeof import('umzug');
+  return new UmzugClass({
     migrations: (options.migrations ?? MIGRATIONS).map((migration) => ({
       name: migration.name,
       up: run(migration, 'up'),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import moment from 'moment';
-import { DataType, type IMemoryDb, newDb } from 'pg-mem';
+import type { IMemoryDb } from 'pg-mem';
 
 /**
  * The glue that lets Sequelize drive pg-mem. Everything here works around a
@@ -13,6 +13,8 @@ const ENUM_LOOKUP = /\bFROM\s+pg_type\s+t\s+JOIN\s+pg_enum\b/i;
 const ENUM_CREATE_BLOCK = /^\s*DO\s+'BEGIN\s+(CREATE\s+TYPE\s+[\s\S]+?);\s*EXCEPTION\s+WHEN\s+duplicate_object/i;
 
 export function createMemoryDatabase(): IMemoryDb {
+  // Loaded here, not at import: an app on PostgreSQL never pays for pg-mem's start-up.
+  const { DataType, newDb } = require('pg-mem') as typeof import('pg-mem');
   // pg-mem parses Sequelize's timestamps ('2026-01-01 00:00:00.000 +00:00') through moment's Date fallback,
   // which is correct for that format but prints a deprecation warning on every insert.
   moment.suppressDeprecationWarnings = true;
