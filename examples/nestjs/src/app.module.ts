@@ -1,0 +1,30 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { InjectConnection, SequelizeModule } from '@nestjs/sequelize';
+import { models, Project, ProjectMembership, TourPage } from '@tbp/models';
+import { migrate } from '@tbp/models/migrations';
+import { inMemorySequelizeOptions } from '@tbp/models/testing';
+import type { Sequelize } from 'sequelize-typescript';
+import { ProjectsController } from './projects.controller';
+import { ProjectsService } from './projects.service';
+import { ValidationFilter } from './validation.filter';
+
+/**
+ * The app. On PostgreSQL, pass the connection (`host`, `database`, ... or a URL) instead of
+ * `inMemorySequelizeOptions()`; the schema comes from the package's migrations either way.
+ */
+@Module({
+  imports: [
+    SequelizeModule.forRoot({ ...inMemorySequelizeOptions(), models, synchronize: false }),
+    SequelizeModule.forFeature([Project, TourPage, ProjectMembership]),
+  ],
+  controllers: [ProjectsController],
+  providers: [ProjectsService, { provide: APP_FILTER, useClass: ValidationFilter }],
+})
+export class AppModule implements OnModuleInit {
+  constructor(@InjectConnection() private readonly sequelize: Sequelize) {}
+
+  async onModuleInit(): Promise<void> {
+    await migrate(this.sequelize);
+  }
+}

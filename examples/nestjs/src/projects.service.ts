@@ -1,0 +1,48 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { InjectModel } from '@nestjs/sequelize';
+import { Project, ProjectMembership, TourPage } from '@tbp/models';
+
+@Injectable()
+export class ProjectsService {
+  constructor(
+    @InjectModel(Project) private readonly projects: typeof Project,
+    @InjectModel(TourPage) private readonly pages: typeof TourPage,
+    @InjectModel(ProjectMembership) private readonly memberships: typeof ProjectMembership,
+  ) {}
+
+  async create(input: { name: string; slug: string; ownerId?: string }): Promise<Project> {
+    const project = await this.projects.create({
+      name: input.name,
+      slug: input.slug,
+      createdById: input.ownerId ?? null,
+    });
+    if (input.ownerId) {
+      await this.memberships.create({ projectId: project.id, userId: input.ownerId, access_level: 'owner' });
+    }
+    return project;
+  }
+
+  async addPage(
+    projectId: string,
+    input: { name: string; slug: string; environment?: 'dev' | 'stage' | 'production' },
+  ) {
+    if (!(await this.projects.findByPk(projectId))) throw new NotFoundException('no such project');
+    return this.pages.create({ ...input, projectId });
+  }
+
+  async production(projectId: string) {
+    const project = await this.projects.findOne({
+      where: { id: projectId },
+      include: [
+        { association: 'tour_pages_project', where: { environment: 'production' }, required: false },
+        { association: 'project_memberships_project', include: ['user'] },
+      ],
+    });
+    if (!project) throw new NotFoundException('no such project');
+    return {
+      project: { id: project.id, name: project.name, slug: project.slug },
+      pages: (project.tour_pages_project ?? []).map((page) => ({ slug: page.slug, name: page.name })),
+      members: (project.project_memberships_project ?? []).map((m) => ({ access: m.access_level, user: m.user })),
+    };
+  }
+}

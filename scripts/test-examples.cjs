@@ -1,0 +1,96 @@
+// Builds the package, packs it, installs the tarball into fresh copies of the example apps and runs
+// their HTTP tests: what a consumer gets from `npm install @tbp/models`, not what src/ holds.
+const { execFileSync } = require('node:child_process');
+const {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'tbp-examples-'));
+const results = [];
+
+function run(cwd, command, args, options = {}) {
+  execFileSync(command, args, {
+    cwd,
+    stdio: options.quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
+    env: { ...process.env, ...options.env },
+  });
+}
+
+function step(name, action) {
+  const started = Date.now();
+  try {
+    action();
+    results.push({ name, ok: true, seconds: (Date.now() - started) / 1000 });
+  } catch (error) {
+    results.push({ name, ok: false, seconds: (Date.now() - started) / 1000, error: error.message.split('\n')[0] });
+  }
+}
+
+try {
+  run(root, 'npm', ['pack', '--silent', '--pack-destination', work], { quiet: true });
+  const tarball = readdirSync(work).find((file) => file.endsWith('.tgz'));
+  renameSync(join(work, tarball), join(work, 'tbp-models.tgz'));
+  const npmInstall = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
+
+  for (const example of ['express', 'nestjs']) {
+    const dir = join(work, example);
+    cpSync(join(root, 'examples', example), dir, {
+      recursive: true,
+      filter: (source) => !/node_modules|[/\\]dist$/.test(source),
+    });
+    step(`${example}: npm install (packed tarball)`, () => run(dir, 'npm', npmInstall, { quiet: true }));
+    step(`${example}: HTTP tests`, () => run(dir, 'npm', ['test', '--silent'], { env: { BCRYPT_ROUNDS: '10' } }));
+  }
+
+  const consumer = join(work, 'express');
+  const smoke = {
+    "require('@tbp/models')":
+      "const m = require('@tbp/models'); if (typeof m.createDb !== 'function' || m.models.length !== 23) process.exit(1)",
+    "require('@tbp/models/testing') and '/migrations'":
+      "const t = require('@tbp/models/testing'); const m = require('@tbp/models/migrations'); if (typeof t.createTestDb !== 'function' || m.MIGRATIONS.length < 1) process.exit(1)",
+  };
+  for (const [name, code] of Object.entries(smoke)) step(name, () => run(consumer, process.execPath, ['-e', code]));
+  step("import { createDb } from '@tbp/models' (ESM)", () => {
+    writeFileSync(
+      join(consumer, 'smoke.mjs'),
+      "import { createDb, models } from '@tbp/models';\nimport { migrate } from '@tbp/models/migrations';\n" +
+        'const db = createDb({ inMemory: true, logging: false });\nawait migrate(db.sequelize);\n' +
+        "await db.projects.create({ name: 'Tour', slug: 'tour' });\n" +
+        'if ((await db.projects.count()) !== 1 || models.length !== 23) process.exit(1);\nawait db.sequelize.close();\n',
+    );
+    run(consumer, process.execPath, ['smoke.mjs']);
+  });
+  step('npx tbp-models erd (the bin)', () =>
+    run(consumer, 'npx', ['--no-install', 'tbp-models', 'erd'], { quiet: true }),
+  );
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+for (const result of results) {
+  console.log(
+    `${result.ok ? 'ok  ' : 'FAIL'} ${result.name} (${result.seconds.toFixed(1)} s)${result.ok ? '' : `: ${result.error}`}`,
+  );
+}
+const failed = results.filter((result) => !result.ok).length;
+console.log(`examples: ${results.length - failed} ok, ${failed} not ok`);
+
+// One closing line for the whole of `npm test`: jest's results (written by --json) and these steps.
+const jestResults = join(root, '.test-results', 'jest.json');
+if (existsSync(jestResults)) {
+  const jest = JSON.parse(readFileSync(jestResults, 'utf8'));
+  console.log(
+    `\ntests: ${jest.numPassedTests + results.length - failed} passed, ${jest.numFailedTests + failed} failed`,
+  );
+}
+process.exitCode = failed > 0 || results.length === 0 ? 1 : 0;
