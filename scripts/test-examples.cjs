@@ -86,7 +86,7 @@ const failed = results.filter((result) => !result.ok).length;
 console.log(`examples: ${results.length - failed} ok, ${failed} not ok`);
 
 // One closing line for the whole of `npm test`: jest's results (written by --json) and these steps.
-const jestResults = join(root, '.test-results', 'jest.json');
+const jestResults = join(root, '.test-results.json');
 if (existsSync(jestResults)) {
   const jest = JSON.parse(readFileSync(jestResults, 'utf8'));
   console.log(
