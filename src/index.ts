@@ -20,6 +20,7 @@ export {
   SchemaDriftError,
   type SchemaSnapshot,
 } from './drift';
+export { type ImportOptions, type ImportResult, ImportValidationError, importRows } from './import';
 export {
   executedMigrations,
   MIGRATION_TABLE,
