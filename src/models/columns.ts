@@ -201,30 +201,41 @@ export function date(label: string, options: Common<unknown> = {}): Column {
   return result;
 }
 
-/**
- * Whether a value survives JSON storage unchanged: null, booleans, finite
- * numbers, well-formed strings, arrays and plain objects of those. Anything
- * else (NaN, BigInt, undefined, functions, dates, lone surrogates, which
- * PostgreSQL's json type refuses) is named in the returned reason.
- */
-function jsonProblem(value: unknown, path: string): string | undefined {
-  if (value === null || typeof value === 'boolean') return undefined;
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path} is not a finite number`;
-  if (typeof value === 'string') return value.isWellFormed() ? undefined : `${path} is not valid Unicode text`;
+/** Whether a value survives JSON storage unchanged: null, booleans, finite numbers, well-formed strings, arrays and plain objects of those. */
+function isJsonSafe(value: unknown): boolean {
+  if (value === null || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value === 'string') return value.isWellFormed();
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) {
-      const problem = jsonProblem(value[i], `${path}[${i}]`);
-      if (problem) return problem;
-    }
-    return undefined;
+    for (const item of value) if (!isJsonSafe(item)) return false;
+    return true;
   }
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const key in value) {
+      if (!key.isWellFormed() || !isJsonSafe((value as Record<string, unknown>)[key])) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Where a value fails `isJsonSafe` (NaN, BigInt, undefined, functions, dates,
+ * lone surrogates, which PostgreSQL's json type refuses), for the message.
+ * Walked only once a value is known to fail, so valid documents pay no paths.
+ */
+function jsonProblem(value: unknown, path: string): string {
+  if (typeof value === 'number') return `${path} is not a finite number`;
+  if (typeof value === 'string') return `${path} is not valid Unicode text`;
+  if (Array.isArray(value)) {
+    const index = value.findIndex((item) => !isJsonSafe(item));
+    return jsonProblem(value[index], `${path}[${index}]`);
+  }
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     for (const [key, item] of Object.entries(value)) {
       if (!key.isWellFormed()) return `a key of ${path} is not valid Unicode text`;
-      const problem = jsonProblem(item, `${path}.${key}`);
-      if (problem) return problem;
+      if (!isJsonSafe(item)) return jsonProblem(item, `${path}.${key}`);
     }
-    return undefined;
   }
   return `${path} is not a JSON value`;
 }
@@ -233,9 +244,8 @@ function jsonProblem(value: unknown, path: string): string | undefined {
 export function json(label: string, options: Common<unknown> = {}): Column {
   return column(DataType.JSON, label, options, {
     isJsonDocument(value: unknown) {
-      if (value === null || value === undefined) return;
-      const problem = jsonProblem(value, 'the value');
-      if (problem) throw new Error(`${label} must be a JSON document: ${problem}`);
+      if (value === null || value === undefined || isJsonSafe(value)) return;
+      throw new Error(`${label} must be a JSON document: ${jsonProblem(value, 'the value')}`);
     },
   });
 }
