@@ -25,56 +25,9 @@ export class ImportValidationError extends ValidationError {
   }
 }
 
-type Validator = Record<string, (value: string, ...args: unknown[]) => boolean>;
-// Sequelize's own table of built-in validators (validator.js plus its extras), so both paths judge alike.
-const builtIn = require('sequelize/lib/utils/validator-extras').validator as Validator;
-
 interface AttributeShape {
   type: { key?: string };
-  allowNull?: boolean;
   field?: string;
-  validate?: Record<string, unknown>;
-}
-
-/**
- * Whether a row certainly passes the model's validation, judged synchronously
- * the way Sequelize's validator does (built-ins by name, custom functions
- * called, objects refused by text columns). `false` means "not certainly":
- * the row then goes through Sequelize's own validation, which decides and
- * words the error. This skips that validator's per-field promises, most of an
- * import's time, for the rows that are fine.
- */
-function certainlyValid(model: ModelStatic<Model>, instance: Model, attributes: [string, AttributeShape][]): boolean {
-  for (const [name, attribute] of attributes) {
-    const value = instance.getDataValue(name as never) as unknown;
-    const isNull = value === null || value === undefined;
-    // The timestamps are filled in at insert, as Sequelize fills them at save.
-    if (isNull && attribute.allowNull === false && name !== 'createdAt' && name !== 'updatedAt') return false;
-    const key = attribute.type.key;
-    if (!isNull && (key === 'STRING' || key === 'TEXT') && typeof value === 'object') return false;
-    for (const [validatorName, test] of Object.entries(attribute.validate ?? {})) {
-      if (typeof test === 'function') {
-        if (test.length !== 1) return false;
-        try {
-          if (test.call(instance, value) instanceof Promise) return false;
-        } catch {
-          return false;
-        }
-        continue;
-      }
-      if (isNull || validatorName === 'notNull') continue;
-      const check = builtIn[validatorName];
-      if (typeof check !== 'function') return false;
-      const given = (test as { args?: unknown }).args ?? test;
-      const args = Array.isArray(given) ? given : [given];
-      if (!check.call(builtIn, String(value), ...args)) return false;
-    }
-  }
-  return Object.keys((model.options as { validate?: object }).validate ?? {}).length === 0;
-}
-
-function hasValidationHooks(model: ModelStatic<Model>): boolean {
-  return model.hasHook('beforeValidate') || model.hasHook('afterValidate');
 }
 
 /**
@@ -95,19 +48,16 @@ export async function importRows<M extends Model>(
   const attributes = Object.entries(model.getAttributes()).filter(
     ([, attribute]) => (attribute.type as { key?: string }).key !== 'VIRTUAL',
   ) as unknown as [string, AttributeShape][];
-  // Models whose validation runs hooks (users: normalising, hashing) always take Sequelize's path.
-  const quick = !hasValidationHooks(model as ModelStatic<Model>);
   const now = new Date();
   const records: unknown[][] = [];
   for (const [index, row] of rows.entries()) {
     const instance = model.build(row as never);
-    if (!quick || !certainlyValid(model as ModelStatic<Model>, instance, attributes)) {
-      try {
-        await instance.validate();
-      } catch (error) {
-        if (error instanceof ValidationError) throw new ImportValidationError(index, error);
-        throw error;
-      }
+    try {
+      // The models' validate() takes a synchronous fast path for rows that are certainly valid.
+      await instance.validate();
+    } catch (error) {
+      if (error instanceof ValidationError) throw new ImportValidationError(index, error);
+      throw error;
     }
     records.push(
       attributes.map(([name, attribute]) => {

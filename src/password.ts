@@ -1,4 +1,3 @@
-import bcrypt from 'bcryptjs';
 import { HashPool } from './hash-pool';
 
 /** bcrypt reads only the first 72 bytes of a password; longer ones are refused, never truncated. */
@@ -40,6 +39,8 @@ export function bcryptRounds(value: string | undefined = process.env.BCRYPT_ROUN
  * For scripts and tests; the default hasher runs on worker threads (`HashPool`).
  */
 export function createInlineHasher(rounds: number = bcryptRounds()): PasswordHasher {
+  // Loaded on first use: the default hasher runs bcryptjs in its worker threads, not here.
+  const bcrypt = require('bcryptjs') as typeof import('bcryptjs');
   return {
     hash: (plain) => bcrypt.hash(plain, rounds),
     compare: (plain, hash) => bcrypt.compare(plain, hash),

@@ -12,6 +12,7 @@ import type {
   Model as SequelizeModel,
   Transaction,
 } from 'sequelize';
+import type { ValidationOptions } from 'sequelize/types/instance-validator';
 import {
   AfterDestroy,
   AfterRestore,
@@ -26,6 +27,7 @@ import {
   type ModelCtor,
   PrimaryKey,
 } from 'sequelize-typescript';
+import { certainlyValid } from '../fast-validate';
 import { hasSoftCascade, restoreChildren, softDeleteChildren } from '../soft-cascade';
 import { foreignKey, text, uuid } from './columns';
 import type { User } from './users';
@@ -144,6 +146,16 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
 
   override async restore(options: InstanceRestoreOptions = {}): Promise<void> {
     await inTransaction(this, options, (withTransaction) => super.restore(withTransaction));
+  }
+
+  /**
+   * Validation, with a fast path: a row that certainly passes (see
+   * `certainlyValid`) skips Sequelize's validator, which builds a promise per
+   * validator of every field; any doubt goes to Sequelize, which decides.
+   */
+  override async validate(options?: ValidationOptions): Promise<void> {
+    if (certainlyValid(this, options)) return;
+    await super.validate(options);
   }
 
   static override async destroy<M extends SequelizeModel>(

@@ -1,0 +1,77 @@
+import type { Model, ModelStatic } from 'sequelize';
+import type { ValidationOptions } from 'sequelize/types/instance-validator';
+
+type Validator = Record<string, (value: string, ...args: unknown[]) => boolean>;
+// Sequelize's own table of built-in validators (validator.js plus its extras), so both paths judge alike.
+const builtIn = require('sequelize/lib/utils/validator-extras').validator as Validator;
+
+interface AttributeShape {
+  type: { key?: string };
+  allowNull?: boolean;
+  validate?: Record<string, unknown>;
+}
+
+const attributesByModel = new WeakMap<object, [string, AttributeShape][]>();
+
+function attributesOf(model: ModelStatic<Model>): [string, AttributeShape][] {
+  let attributes = attributesByModel.get(model);
+  if (!attributes) {
+    attributes = Object.entries(model.getAttributes()) as unknown as [string, AttributeShape][];
+    attributesByModel.set(model, attributes);
+  }
+  return attributes;
+}
+
+function hasValidationHooks(model: ModelStatic<Model>): boolean {
+  return model.hasHook('beforeValidate') || model.hasHook('afterValidate');
+}
+
+/**
+ * Whether a row certainly passes the model's validation, judged synchronously
+ * the way Sequelize's validator does: the same attributes (minus `skip`, or
+ * only `fields`), NULL against allowNull, objects refused by text columns,
+ * built-in validators by name from Sequelize's own table, custom functions
+ * called. `false` means "not certainly": Sequelize's validator then decides
+ * and words the error. Models with validation hooks or model-wide validators
+ * always take Sequelize's path.
+ */
+export function certainlyValid(instance: Model, options: ValidationOptions = {}): boolean {
+  const model = instance.constructor as ModelStatic<Model>;
+  if (hasValidationHooks(model) || Object.keys((model.options as { validate?: object }).validate ?? {}).length > 0) {
+    return false;
+  }
+  const fields = options.fields as string[] | undefined;
+  const skip = options.skip as string[] | undefined;
+  for (const [name, attribute] of attributesOf(model)) {
+    if (skip?.includes(name) || (fields && !skip && !fields.includes(name))) continue;
+    const value = instance.getDataValue(name as never) as unknown;
+    const isNull = value === null || value === undefined;
+    if (isNull && attribute.allowNull === false) return false;
+    const key = attribute.type.key;
+    if (!isNull && (key === 'STRING' || key === 'TEXT' || key === 'CITEXT') && typeof value === 'object') return false;
+    for (const [validatorName, test] of Object.entries(attribute.validate ?? {})) {
+      if (typeof test === 'function') {
+        // Sequelize runs custom validators on NULL too; one taking a callback is asynchronous: not judged here.
+        if (test.length !== 1) return false;
+        try {
+          if (test.call(instance, value) instanceof Promise) return false;
+        } catch {
+          return false;
+        }
+        continue;
+      }
+      if (isNull || validatorName === 'notNull') continue;
+      const check = builtIn[validatorName];
+      if (typeof check !== 'function') return false;
+      const given = (test as { args?: unknown }).args ?? test;
+      const args = Array.isArray(given) ? given : [given];
+      try {
+        // String() itself throws for an object without a prototype; Sequelize turns that into a failure too.
+        if (!check.call(builtIn, String(value), ...args)) return false;
+      } catch {
+        return false;
+      }
+    }
+  }
+  return true;
+}
