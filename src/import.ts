@@ -52,6 +52,12 @@ export async function importRows<M extends Model>(
   const records: unknown[][] = [];
   for (const [index, row] of rows.entries()) {
     const instance = model.build(row as never);
+    // As save() does before validating: the timestamps are set.
+    for (const name of ['createdAt', 'updatedAt']) {
+      if (attributes.some(([attribute]) => attribute === name) && instance.getDataValue(name as never) == null) {
+        instance.setDataValue(name as never, now as never);
+      }
+    }
     try {
       // The models' validate() takes a synchronous fast path for rows that are certainly valid.
       await instance.validate();
@@ -62,7 +68,7 @@ export async function importRows<M extends Model>(
     records.push(
       attributes.map(([name, attribute]) => {
         const value = instance.getDataValue(name as never) as unknown;
-        if (value === undefined || value === null) return name === 'createdAt' || name === 'updatedAt' ? now : null;
+        if (value === undefined || value === null) return null;
         return attribute.type.key === 'JSON' ? JSON.stringify(value) : value;
       }),
     );

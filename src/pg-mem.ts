@@ -44,10 +44,9 @@ export function createMemoryDatabase(): IMemoryDb {
 type QueryConfig = { text: string; values?: unknown[] } & Record<string, unknown>;
 type PgClient = new (...args: unknown[]) => { query(...args: unknown[]): unknown };
 
-// pg's own conversion of a JavaScript value to the text PostgreSQL receives.
-const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknown): unknown };
-
 function literal(value: unknown): string {
+  // pg's own conversion of a JavaScript value to the text PostgreSQL receives (loaded with pg-mem, on first use).
+  const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknown): unknown };
   const prepared = prepareValue(value);
   if (prepared === null || prepared === undefined) return 'NULL';
   const text = Buffer.isBuffer(prepared) ? `\\x${prepared.toString('hex')}` : String(prepared);

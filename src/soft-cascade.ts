@@ -16,6 +16,18 @@ interface Child {
  * soft twin.
  */
 export function softCascadeChildren(model: Paranoid): Child[] {
+  let children = childrenByModel.get(model);
+  if (!children) {
+    children = findChildren(model);
+    childrenByModel.set(model, children);
+  }
+  return children;
+}
+
+// Associations are fixed once the models are registered: each model's children are worked out once.
+const childrenByModel = new WeakMap<Paranoid, Child[]>();
+
+function findChildren(model: Paranoid): Child[] {
   return Object.values(model.associations).flatMap((association) => {
     const options = (association as unknown as { options: { onDelete?: string } }).options;
     if (association.associationType !== 'HasMany' || options.onDelete !== 'CASCADE') return [];
