@@ -12,24 +12,8 @@ export {
   sequelizeOptions,
 } from './db-config';
 export { erDiagram, schemaDdl } from './describe';
-export {
-  assertNoSchemaDrift,
-  checkSchemaDrift,
-  diffSchemas,
-  readSchema,
-  SchemaDriftError,
-  type SchemaSnapshot,
-} from './drift';
 export { type ImportOptions, type ImportResult, ImportValidationError, importRows } from './import';
-export {
-  executedMigrations,
-  MIGRATION_TABLE,
-  type MigrationOptions,
-  migrate,
-  pendingMigrations,
-  rollback,
-} from './migrate';
-export { MIGRATIONS, type Migration, type MigrationContext } from './migrations';
+export * from './migrations/entry';
 export * from './models';
 export { ACCESS_ENVIRONMENTS, type AccessEnvironment } from './models/access_logs';
 export { VARIANT_TYPES, type VariantType } from './models/asset_variants';

@@ -1,4 +1,4 @@
-import { HashPool } from './hash-pool';
+import type { HashPool } from './hash-pool';
 
 /** bcrypt reads only the first 72 bytes of a password; longer ones are refused, never truncated. */
 export const MAX_PASSWORD_BYTES = 72;
@@ -59,7 +59,8 @@ export function useHasher(sequelize: object, hasher: PasswordHasher): void {
 export function hasherFor(sequelize: object | undefined): PasswordHasher {
   const own = sequelize && hashers.get(sequelize);
   if (own) return own;
-  defaultHasher ??= new HashPool({ rounds: bcryptRounds() });
+  // The pool (and worker_threads) is loaded when the first password is hashed, not at import.
+  defaultHasher ??= new (require('./hash-pool') as typeof import('./hash-pool')).HashPool({ rounds: bcryptRounds() });
   return defaultHasher;
 }
 

@@ -46,45 +46,35 @@ async function idsOf(model: Paranoid, where: WhereOptions, transaction?: Transac
   return (rows as unknown as { id: string }[]).map((row) => row.id);
 }
 
-/** Soft-deletes the live children of `parentIds` (and theirs) with the parent's own `deletedAt`. */
-export async function softDeleteChildren(
+/**
+ * Soft-deletes the live children of `parentIds` (and theirs) with the
+ * parent's own `deletedAt`, or restores the children deleted together with
+ * their parent: those whose `deletedAt` is the parent's (children deleted
+ * earlier stay deleted).
+ */
+async function cascade(
   model: Paranoid,
   parentIds: string[],
   deletedAt: Date,
+  direction: 'delete' | 'restore',
   transaction?: Transaction,
 ): Promise<void> {
   for (const child of softCascadeChildren(model)) {
-    const ids = await idsOf(child.model, { [child.foreignKey]: parentIds, deletedAt: null }, transaction);
+    const state = direction === 'delete' ? null : { [Op.eq]: deletedAt };
+    const ids = await idsOf(child.model, { [child.foreignKey]: parentIds, deletedAt: state }, transaction);
     if (ids.length === 0) continue;
     await child.model.update(
-      { deletedAt },
+      { deletedAt: direction === 'delete' ? deletedAt : null },
       { where: { id: ids }, transaction, hooks: false, silent: true, paranoid: false },
     );
-    await softDeleteChildren(child.model, ids, deletedAt, transaction);
+    await cascade(child.model, ids, deletedAt, direction, transaction);
   }
 }
 
-/**
- * Restores the children deleted together with their parent: those whose
- * `deletedAt` is the parent's. Children deleted earlier stay deleted.
- */
-export async function restoreChildren(
-  model: Paranoid,
-  parentIds: string[],
-  deletedAt: Date,
-  transaction?: Transaction,
-): Promise<void> {
-  for (const child of softCascadeChildren(model)) {
-    const ids = await idsOf(
-      child.model,
-      { [child.foreignKey]: parentIds, deletedAt: { [Op.eq]: deletedAt } },
-      transaction,
-    );
-    if (ids.length === 0) continue;
-    await child.model.update(
-      { deletedAt: null },
-      { where: { id: ids }, transaction, hooks: false, silent: true, paranoid: false },
-    );
-    await restoreChildren(child.model, ids, deletedAt, transaction);
-  }
+export function softDeleteChildren(model: Paranoid, parentIds: string[], deletedAt: Date, transaction?: Transaction) {
+  return cascade(model, parentIds, deletedAt, 'delete', transaction);
+}
+
+export function restoreChildren(model: Paranoid, parentIds: string[], deletedAt: Date, transaction?: Transaction) {
+  return cascade(model, parentIds, deletedAt, 'restore', transaction);
 }
