@@ -20,6 +20,9 @@ const t = useTestDatabase({
   isHash: (value) => value.startsWith('test-hash:'),
 });
 
+// 200 runs a model: generous time, so that a busy machine slows the suite down rather than failing it.
+jest.setTimeout(60_000);
+
 const SEED = 20261127;
 const RUNS = 200;
 const SKIPPED = new Set(['id', 'createdAt', 'updatedAt', 'deletedAt', 'createdById', 'updatedById']);
