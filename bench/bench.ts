@@ -314,6 +314,41 @@ function operations(subjects: Subjects, fixture: Fixture): Operation[] {
   ];
 }
 
+const IMPORT_COLUMN_NAMES = [
+  'id',
+  'name',
+  'slug',
+  'projectId',
+  'environment',
+  'sort_order',
+  'background_loop',
+  'requires_auth',
+  'ui_schema_json',
+  'importHash',
+  'createdAt',
+  'updatedAt',
+];
+const IMPORT_COLUMNS = IMPORT_COLUMN_NAMES.map((column) => `"${column}"`).join(', ');
+
+/** The parameters of one imported page, in the order of IMPORT_COLUMNS. */
+function importParams(row: Record<string, unknown>, now: Date): unknown[] {
+  const json = JSON.stringify(row.ui_schema_json);
+  return [
+    randomUUID(),
+    row.name,
+    row.slug,
+    row.projectId,
+    row.environment,
+    row.sort_order,
+    false,
+    false,
+    json,
+    row.importHash,
+    now,
+    now,
+  ];
+}
+
 /** 10,000 pages into a new project, 1,000 of them already there by importHash. */
 function importOperation(subjects: Subjects): Operation {
   const { db, plain, pool } = subjects;
@@ -339,36 +374,8 @@ function importOperation(subjects: Subjects): Operation {
     await insertMany(
       pool,
       'tour_pages',
-      [
-        'id',
-        'name',
-        'slug',
-        'projectId',
-        'environment',
-        'sort_order',
-        'background_loop',
-        'requires_auth',
-        'ui_schema_json',
-        'importHash',
-        'createdAt',
-        'updatedAt',
-      ],
-      rows
-        .slice(0, 1000)
-        .map((row) => [
-          randomUUID(),
-          row.name,
-          row.slug,
-          projectId,
-          'dev',
-          row.sort_order,
-          false,
-          false,
-          JSON.stringify(row.ui_schema_json),
-          row.importHash,
-          now,
-          now,
-        ]),
+      IMPORT_COLUMN_NAMES,
+      rows.slice(0, 1000).map((row) => importParams(row, now)),
     );
     batches[key] = rows;
   };
@@ -379,26 +386,14 @@ function importOperation(subjects: Subjects): Operation {
       await client.query('BEGIN');
       for (let start = 0; start < rows.length; start += 1000) {
         const values: unknown[] = [];
-        const tuples = rows.slice(start, start + 1000).map((row) => {
-          const params = [
-            randomUUID(),
-            row.name,
-            row.slug,
-            row.projectId,
-            row.environment,
-            row.sort_order,
-            false,
-            false,
-            JSON.stringify(row.ui_schema_json),
-            row.importHash,
-            now,
-            now,
-          ];
-          return `(${params.map((value) => `$${values.push(value)}`).join(', ')})`;
-        });
+        const tuples = rows.slice(start, start + 1000).map(
+          (row) =>
+            `(${importParams(row, now)
+              .map((value) => `$${values.push(value)}`)
+              .join(', ')})`,
+        );
         await client.query(
-          `INSERT INTO tour_pages (id, name, slug, "projectId", environment, sort_order, background_loop, requires_auth, ui_schema_json, "importHash", "createdAt", "updatedAt")
-           VALUES ${tuples.join(', ')} ON CONFLICT ("importHash") DO NOTHING`,
+          `INSERT INTO tour_pages (${IMPORT_COLUMNS}) VALUES ${tuples.join(', ')} ON CONFLICT ("importHash") DO NOTHING`,
           values,
         );
       }
