@@ -177,8 +177,8 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
   }
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: any row of any model
-type AnyBase = BaseModel<any>;
+/** A row of any model, as the hooks shared by every model see it. */
+type AnyBase = BaseModel<never>;
 
 /** The deletedAt a row had before its restore, for the restore of its children. */
 const deletedWith = new WeakMap<object, Date>();
