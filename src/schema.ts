@@ -125,6 +125,9 @@ export async function dropSchema(sequelize: Sequelize): Promise<void> {
  * cyclic keys afterwards, on PostgreSQL and on pg-mem alike.
  */
 export async function syncSchema(sequelize: Sequelize, options: SyncOptions = {}): Promise<void> {
+  if (options.alter) {
+    throw new Error('sync({ alter }) is not supported: change a database with a migration (see migrate())');
+  }
   if (options.force) await dropSchema(sequelize);
   const queryInterface = sequelize.getQueryInterface();
   const plan = creationOrder(sequelize);

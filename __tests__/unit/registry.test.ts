@@ -71,6 +71,13 @@ describe('createDb', () => {
 });
 
 describe('sync() on pg-mem', () => {
+  test('refuses alter, pointing at migrations', async () => {
+    const db = open();
+    await expect(db.sequelize.sync({ alter: true })).rejects.toThrow(
+      /not supported: change a database with a migration/,
+    );
+  });
+
   test('creates the schema, and a forced sync empties it again', async () => {
     const db = open();
     await db.sequelize.sync();
