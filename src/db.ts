@@ -59,7 +59,7 @@ export class TbpSequelize extends Sequelize {
    * after the first sync and a forced sync restores that backup instead.
    */
   override async sync(options: SyncOptions = {}): Promise<this> {
-    if (!this.memory) {
+    if (!this.memory || options.alter) {
       await syncSchema(this, options);
     } else if (this.schemaBackup) {
       if (options.force) this.schemaBackup.restore();
