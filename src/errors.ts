@@ -2,9 +2,29 @@ import {
   DatabaseError,
   ForeignKeyConstraintError,
   type Model,
+  type ModelStatic,
   UniqueConstraintError,
   ValidationErrorItem,
 } from 'sequelize';
+import { constraintName, foreignKeysOf } from './schema';
+
+/** A foreign-key column, under the name of its constraint (`table_column_fkey`). */
+export interface ForeignKeyColumn {
+  table: string;
+  column: string;
+}
+
+/** The foreign-key constraints of a set of models, by the name PostgreSQL gives them. */
+export function foreignKeyConstraints(models: Iterable<unknown>): Map<string, ForeignKeyColumn> {
+  const constraints = new Map<string, ForeignKeyColumn>();
+  for (const model of models) {
+    for (const fk of foreignKeysOf(model as ModelStatic<never>)) {
+      const table = typeof fk.table === 'string' ? fk.table : fk.table.tableName;
+      constraints.set(constraintName(fk), { table, column: fk.column });
+    }
+  }
+  return constraints;
+}
 
 /**
  * Makes constraint errors name their fields on both backends.
@@ -16,29 +36,6 @@ import {
  *   messages name the unique columns (`returning "a,b" - duplicate key`) and the
  *   violated foreign key's constraint, which the package names `table_column_fkey`.
  */
-/** A foreign-key column, under the name of its constraint (`table_column_fkey`). */
-export interface ForeignKeyColumn {
-  table: string;
-  column: string;
-}
-
-/** The foreign-key constraints of a set of models, by the name PostgreSQL gives them. */
-export function foreignKeyConstraints(
-  models: Iterable<{ getTableName(): unknown; getAttributes(): object }>,
-): Map<string, ForeignKeyColumn> {
-  const constraints = new Map<string, ForeignKeyColumn>();
-  for (const model of models) {
-    const tableName = model.getTableName();
-    const table = typeof tableName === 'string' ? tableName : (tableName as { tableName: string }).tableName;
-    for (const attribute of Object.values(model.getAttributes()) as { field?: string; references?: unknown }[]) {
-      if (attribute.references && attribute.field) {
-        constraints.set(`${table}_${attribute.field}_fkey`, { table, column: attribute.field });
-      }
-    }
-  }
-  return constraints;
-}
-
 export function normaliseQueryError(
   error: unknown,
   options: { instance?: Model } | undefined,

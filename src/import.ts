@@ -50,14 +50,13 @@ export async function importRows<M extends Model>(
     ([, attribute]) => (attribute.type as { key?: string }).key !== 'VIRTUAL',
   ) as unknown as [string, AttributeShape][];
   const now = new Date();
+  const timestamps = ['createdAt', 'updatedAt'].filter((name) => attributes.some(([attribute]) => attribute === name));
   const records: unknown[][] = [];
   for (const [index, row] of rows.entries()) {
     const instance = model.build(row as never);
     // As save() does before validating: the timestamps are set.
-    for (const name of ['createdAt', 'updatedAt']) {
-      if (attributes.some(([attribute]) => attribute === name) && instance.getDataValue(name as never) == null) {
-        instance.setDataValue(name as never, now as never);
-      }
+    for (const name of timestamps) {
+      if (instance.getDataValue(name as never) == null) instance.setDataValue(name as never, now as never);
     }
     try {
       // The models' validate() takes a synchronous fast path for rows that are certainly valid.

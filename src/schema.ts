@@ -6,7 +6,7 @@ type AnyModel = ModelStatic<never>;
 type TableRef = string | { tableName: string; schema?: string };
 
 /** A foreign key that has to wait until the table it points at exists. */
-interface DeferredForeignKey {
+export interface DeferredForeignKey {
   table: TableRef;
   column: string;
   references: { table: TableRef; column: string };
@@ -40,7 +40,8 @@ function referencedTable(reference: unknown): TableRef | undefined {
   return undefined;
 }
 
-function foreignKeysOf(model: AnyModel): DeferredForeignKey[] {
+/** The foreign keys of a model, as its attributes declare them. */
+export function foreignKeysOf(model: AnyModel): DeferredForeignKey[] {
   return attributesOf(model).flatMap((attribute) => {
     const target = referencedTable(attribute.references);
     if (!target) return [];
@@ -83,10 +84,15 @@ export function creationOrder(sequelize: Sequelize): { model: AnyModel; deferred
   return order;
 }
 
+/** The name PostgreSQL gives a foreign key declared inline, which the deferred ones take too: `table_column_fkey`. */
+export function constraintName(fk: DeferredForeignKey): string {
+  return `${plainName(fk.table)}_${fk.column}_fkey`;
+}
+
 async function addForeignKey(queryInterface: QueryInterface, fk: DeferredForeignKey): Promise<void> {
   await queryInterface.addConstraint(fk.table as string, {
     type: 'foreign key',
-    name: `${plainName(fk.table)}_${fk.column}_fkey`,
+    name: constraintName(fk),
     fields: [fk.column],
     references: { table: fk.references.table as string, field: fk.references.column },
     onDelete: fk.onDelete,
