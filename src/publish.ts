@@ -76,22 +76,23 @@ async function mirror(
 ): Promise<number> {
   const sources = await model.findAll({ where: { projectId, environment: from }, transaction });
   const targets = await model.findAll({ where: { projectId, environment: to }, paranoid: false, transaction });
-  const targetsByLineage = new Map(targets.map((target) => [target.source_key ?? target.id, target]));
+  const targetsByLineage = new Map(targets.map((target) => [lineageOf(target), target]));
   const lineages = new Set(sources.map(lineageOf));
 
-  const stale = targets.filter((target) => !lineages.has(target.source_key ?? target.id)).map((target) => target.id);
+  const stale = targets.filter((target) => !lineages.has(lineageOf(target))).map((target) => target.id);
   // Copies are derived data: a copy whose original is gone is removed outright, so its unique keys are free again.
   if (stale.length > 0) await model.destroy({ where: { id: stale }, force: true, transaction });
 
-  const valuesOf = (source: CopyableRow) =>
-    Object.fromEntries(Object.entries(source.get({ plain: true })).filter(([key]) => !NOT_COPIED.has(key)));
+  const copies = sources.map((source) => ({
+    lineage: lineageOf(source),
+    values: Object.fromEntries(Object.entries(source.get({ plain: true })).filter(([key]) => !NOT_COPIED.has(key))),
+    existing: targetsByLineage.get(lineageOf(source)) as (CopyableRow & { slug?: unknown }) | undefined,
+  }));
 
   // Slugs are unique per project and environment, and two pages may have swapped theirs since the last
   // publish: copies whose slug changes first move aside to a placeholder, then take their new slug.
-  for (const source of sources) {
-    const existing = targetsByLineage.get(lineageOf(source)) as (CopyableRow & { slug?: unknown }) | undefined;
-    const slug = valuesOf(source).slug;
-    if (existing && slug !== undefined && existing.slug !== slug) {
+  for (const { values, existing } of copies) {
+    if (existing && values.slug !== undefined && existing.slug !== values.slug) {
       await model.update(
         { slug: `publishing-${existing.id}` },
         { where: { id: existing.id }, paranoid: false, transaction },
@@ -99,15 +100,13 @@ async function mirror(
     }
   }
 
-  for (const source of sources) {
-    const values = valuesOf(source);
-    const existing = targetsByLineage.get(lineageOf(source));
+  for (const { lineage, values, existing } of copies) {
     if (existing) {
       await model.restore({ where: { id: existing.id }, transaction });
       await model.update({ ...values, updatedById: userId }, { where: { id: existing.id }, transaction });
     } else {
       await model.create(
-        { ...values, environment: to, source_key: lineageOf(source), createdById: userId, updatedById: userId },
+        { ...values, environment: to, source_key: lineage, createdById: userId, updatedById: userId },
         { transaction },
       );
     }
