@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Config } from 'jest';
 import { postgresReachable, testDatabaseUrl } from './__tests__/support/server';
 
@@ -15,6 +16,9 @@ function project(name: 'memory' | 'postgres', testMatch: string[]): NonNullable<
     setupFiles: [`<rootDir>/__tests__/support/backend-${name}.ts`],
   };
 }
+
+// One id per run, inherited by the workers: every database of this run is named after it (see teardown.ts).
+process.env.TBP_TEST_RUN ??= randomBytes(5).toString('hex');
 
 export default async (): Promise<Config> => {
   const shared = ['<rootDir>/__tests__/models/**/*.test.ts'];

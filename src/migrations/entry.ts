@@ -6,7 +6,8 @@ export {
   readSchema,
   SchemaDriftError,
   type SchemaSnapshot,
-} from '../drift';
+} from './drift';
+export { MIGRATIONS, type Migration, type MigrationContext } from './list';
 export {
   executedMigrations,
   MIGRATION_TABLE,
@@ -14,5 +15,4 @@ export {
   migrate,
   pendingMigrations,
   rollback,
-} from '../migrate';
-export { MIGRATIONS, type Migration, type MigrationContext } from './index';
+} from './runner';

@@ -1,8 +1,8 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
 import { BelongsTo, Column, Table } from 'sequelize-typescript';
 import { Asset } from './assets';
-import { BaseModel } from './base';
-import { decimal, enumeration, foreignKey, httpUrl, integer, table } from './columns';
+import { decimal, enumeration, foreignKey, httpUrl, integer, table } from './base/columns';
+import { BaseModel } from './base/model';
 
 export const VARIANT_TYPES = ['thumbnail', 'preview', 'webp', 'mp4_low', 'mp4_high', 'original'] as const;
 export type VariantType = (typeof VARIANT_TYPES)[number];

@@ -1,8 +1,18 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
 import { Column, HasMany, Table } from 'sequelize-typescript';
 import { AssetVariant } from './asset_variants';
-import { ASSET_KINDS, type AssetKind, boolean, decimal, enumeration, integer, mimeType, table, text } from './columns';
-import { ProjectScopedModel } from './project_scoped';
+import {
+  ASSET_KINDS,
+  type AssetKind,
+  boolean,
+  decimal,
+  enumeration,
+  integer,
+  mimeType,
+  table,
+  text,
+} from './base/columns';
+import { ProjectScopedModel } from './base/project-scoped';
 
 export const ASSET_ROLES = [
   'icon',

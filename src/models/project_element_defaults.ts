@@ -1,8 +1,8 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
 import { BelongsTo, Column, Table } from 'sequelize-typescript';
-import { foreignKey, integer, table, text } from './columns';
+import { foreignKey, integer, table, text } from './base/columns';
+import { ProjectScopedModel, REQUIRED_PROJECT } from './base/project-scoped';
 import { ElementTypeDefault } from './element_type_defaults';
-import { ProjectScopedModel, REQUIRED_PROJECT } from './project_scoped';
 
 @Table(
   table('project_element_defaults', {

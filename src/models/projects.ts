@@ -2,8 +2,8 @@ import type { CreationOptional, NonAttribute } from 'sequelize';
 import { Column, HasMany, Table } from 'sequelize-typescript';
 import { AccessLog } from './access_logs';
 import { Asset } from './assets';
-import { BaseModel, registerBaseTarget } from './base';
-import { enumeration, table, text } from './columns';
+import { enumeration, table, text } from './base/columns';
+import { BaseModel } from './base/model';
 import { PresignedUrlRequest } from './presigned_url_requests';
 import { ProductionPresentationAccess } from './production_presentation_access';
 import { ProjectAudioTrack } from './project_audio_tracks';
@@ -92,5 +92,3 @@ export class Project extends BaseModel<Project> {
   @HasMany(() => ProjectUiControlSetting, cascade)
   declare project_ui_control_settings_project?: NonAttribute<ProjectUiControlSetting[]>;
 }
-
-registerBaseTarget('projects', Project);

@@ -1,9 +1,9 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
 import { BelongsToMany, Column, HasMany, Table } from 'sequelize-typescript';
-import { BaseModel } from './base';
-import { table, text } from './columns';
+import { table, text } from './base/columns';
+import { BaseModel } from './base/model';
 import { Permission } from './permissions';
-import { RolePermission } from './rolesPermissionsPermissions';
+import { RolePermission } from './roles_permissions_permissions';
 import { User } from './users';
 
 @Table(table('roles'))

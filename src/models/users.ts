@@ -22,10 +22,10 @@ import {
   Scopes,
   Table,
 } from 'sequelize-typescript';
-import { hasherFor, isHashOf, MAX_PASSWORD_BYTES } from '../password';
+import { hasherFor, isHashOf, MAX_PASSWORD_BYTES } from '../auth/password';
 import { AccessLog } from './access_logs';
-import { BaseModel, registerBaseTarget } from './base';
-import { boolean, date, foreignKey, table, text } from './columns';
+import { boolean, date, foreignKey, table, text } from './base/columns';
+import { BaseModel } from './base/model';
 import { File } from './file';
 import { Permission } from './permissions';
 import { PresignedUrlRequest } from './presigned_url_requests';
@@ -33,7 +33,7 @@ import { ProductionPresentationAccess } from './production_presentation_access';
 import { ProjectMembership } from './project_memberships';
 import { PublishEvent } from './publish_events';
 import { Role } from './roles';
-import { UserCustomPermission } from './usersCustom_permissionsPermissions';
+import { UserCustomPermission } from './users_custom_permissions_permissions';
 
 /** Columns that never leave the model unless the `withSecrets` scope asks for them. */
 export const USER_SECRET_FIELDS = ['password', 'emailVerificationToken', 'passwordResetToken'] as const;
@@ -236,5 +236,3 @@ export class User extends BaseModel<User> {
     return json as T;
   }
 }
-
-registerBaseTarget('users', User);

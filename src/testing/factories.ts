@@ -1,5 +1,5 @@
 import type { ModelStatic, CreationAttributes as SequelizeCreation } from 'sequelize';
-import type { Db } from '../db';
+import type { Db } from '../db/create-db';
 import type {
   AccessLog,
   Asset,

@@ -1,6 +1,6 @@
 import type { ModelStatic } from 'sequelize';
-import { createDb, type Db } from './db';
-import { syncSchema } from './schema';
+import { createDb, type Db } from '../db/create-db';
+import { syncSchema } from '../db/sync';
 
 const DDL = /^(CREATE (TABLE|TYPE|(UNIQUE )?INDEX)|ALTER TABLE)/;
 const ENUM_BLOCK = /^DO 'BEGIN (CREATE TYPE [\s\S]+?); EXCEPTION/;

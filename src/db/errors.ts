@@ -6,7 +6,7 @@ import {
   UniqueConstraintError,
   ValidationErrorItem,
 } from 'sequelize';
-import { constraintName, foreignKeysOf } from './schema';
+import { constraintName, foreignKeysOf } from './sync';
 
 /** A foreign-key column, under the name of its constraint (`table_column_fkey`). */
 export interface ForeignKeyColumn {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Options, Sequelize } from 'sequelize';
-import { TbpSequelize } from './db';
-import { MIGRATION_TABLE } from './migrate';
-import { models } from './models';
-import { syncSchema } from './schema';
+import { TbpSequelize } from '../db/create-db';
+import { syncSchema } from '../db/sync';
+import { models } from '../models';
+import { MIGRATION_TABLE } from './runner';
 
 /** A database schema as PostgreSQL's catalog describes it, in a form two schemas can be compared in. */
 export interface SchemaSnapshot {

@@ -1,5 +1,5 @@
 import { Column, DataType, PrimaryKey, Table } from 'sequelize-typescript';
-import { JoinModel, joinTable } from './joinTable';
+import { JoinModel, joinTable } from './base/join-table';
 
 /** users <-> permissions, the `custom_permissions` of a user. */
 @Table(joinTable('usersCustom_permissionsPermissions'))

@@ -1,5 +1,5 @@
-import type { Db } from './db';
-import { modelsByTable } from './models';
+import type { Db } from '../db/create-db';
+import { modelsByTable } from '../models';
 
 export const PERMISSION_ACTIONS = ['CREATE', 'READ', 'UPDATE', 'DELETE'] as const;
 

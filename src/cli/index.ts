@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConnectionError } from 'sequelize';
-import { createDb, type Db } from './db';
-import { DbConfigError } from './db-config';
+import { closeDefaultHasher } from '../auth/password';
+import { seedRbac } from '../content/seed';
+import { DbConfigError } from '../db/config';
+import { createDb, type Db } from '../db/create-db';
+import { executedMigrations, migrate, pendingMigrations, rollback } from '../migrations/runner';
+import { erDiagram, schemaDdl } from '../schema/describe';
 import { runDemo } from './demo';
-import { erDiagram, schemaDdl } from './describe';
-import { executedMigrations, migrate, pendingMigrations, rollback } from './migrate';
-import { closeDefaultHasher } from './password';
-import { seedRbac } from './seed';
 
 const USAGE = `usage: tbp-models <command> [--url postgres://user:password@host:port/database]
 

@@ -1,7 +1,7 @@
 import type { Transaction } from 'sequelize';
-import type { Db } from './db';
-import type { Environment } from './models/columns';
-import type { PublishEvent } from './models/publish_events';
+import type { Db } from '../db/create-db';
+import type { Environment } from '../models/base/columns';
+import type { PublishEvent } from '../models/publish_events';
 
 /** The steps content takes: save to stage (dev -> stage), publish (stage -> production). */
 export const PUBLISH_STEPS = [

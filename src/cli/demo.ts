@@ -1,7 +1,7 @@
 import type { Model, ModelStatic, WhereOptions } from 'sequelize';
-import type { Db } from './db';
-import { ENVIRONMENTS, type Environment } from './models/columns';
-import { publishEnvironment } from './publish';
+import { publishEnvironment } from '../content/publish';
+import type { Db } from '../db/create-db';
+import { ENVIRONMENTS, type Environment } from '../models/base/columns';
 
 /** Finds the row `where` names, or creates it: the demo can run twice on one database. */
 async function ensure<M extends Model>(model: ModelStatic<M>, where: WhereOptions, values: object): Promise<M> {

@@ -27,31 +27,20 @@ import {
   type ModelCtor,
   PrimaryKey,
 } from 'sequelize-typescript';
-import { certainlyValid } from '../fast-validate';
-import { hasSoftCascade, restoreChildren, softDeleteChildren } from '../soft-cascade';
+import type { User } from '../users';
 import { foreignKey, text, uuid } from './columns';
-import type { User } from './users';
+import { certainlyValid } from './fast-validate';
+import { hasSoftCascade, restoreChildren, softDeleteChildren } from './soft-cascade';
 
 /**
- * The base classes associate with `users` and `projects`, but those files
- * extend the base classes: a static import here would be a cycle that breaks
- * whichever model file is loaded first. `users.ts` and `projects.ts` register
- * themselves instead, and the association thunks read them when the models
- * are associated.
+ * The base classes associate with `users` and `projects`, whose own files
+ * extend these classes: a static import would be a cycle that breaks
+ * whichever file loads first. The thunk requires the target when
+ * sequelize-typescript builds the associations, by which time every model
+ * file has loaded; nothing is registered as a side effect of loading.
  */
-const baseTargets = new Map<'users' | 'projects', ModelCtor>();
-
-export function registerBaseTarget(name: 'users' | 'projects', model: ModelCtor): void {
-  baseTargets.set(name, model);
-}
-
-export function baseTarget(name: 'users' | 'projects'): () => ModelCtor {
-  return () => {
-    const model = baseTargets.get(name);
-    if (!model) throw new Error(`@tbp/models: the ${name} model must be loaded before the models are associated`);
-    return model;
-  };
-}
+export const usersModel = (): ModelCtor => (require('../users') as typeof import('../users')).User;
+export const projectsModel = (): ModelCtor => (require('../projects') as typeof import('../projects')).Project;
 
 /** Attributes of a model: its columns, without associations and methods. */
 export type Attributes<M extends BaseModel<M>> = InferAttributes<M>;
@@ -84,7 +73,7 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
 
   // associations
 
-  @BelongsTo(baseTarget('users'), {
+  @BelongsTo(usersModel, {
     foreignKey: 'createdById',
     as: 'createdBy',
     onDelete: 'SET NULL',
@@ -92,7 +81,7 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
   })
   declare createdBy?: NonAttribute<User | null>;
 
-  @BelongsTo(baseTarget('users'), {
+  @BelongsTo(usersModel, {
     foreignKey: 'updatedById',
     as: 'updatedBy',
     onDelete: 'SET NULL',

@@ -1,6 +1,6 @@
 import type { Sequelize } from 'sequelize';
 import type { Umzug, UmzugStorage } from 'umzug';
-import { MIGRATIONS, type Migration } from './migrations';
+import { MIGRATIONS, type Migration } from './list';
 
 /** The table that records which migrations ran; the name and shape sequelize-cli uses, so both tools agree. */
 export const MIGRATION_TABLE = 'SequelizeMeta';

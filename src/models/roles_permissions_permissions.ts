@@ -1,5 +1,5 @@
 import { Column, DataType, PrimaryKey, Table } from 'sequelize-typescript';
-import { JoinModel, joinTable } from './joinTable';
+import { JoinModel, joinTable } from './base/join-table';
 
 /** roles <-> permissions, the `permissions` of a role. */
 @Table(joinTable('rolesPermissionsPermissions'))

@@ -1,8 +1,8 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
 import { BelongsTo, Column } from 'sequelize-typescript';
-import { BaseModel, baseTarget } from './base';
+import type { Project } from '../projects';
 import { foreignKey } from './columns';
-import type { Project } from './projects';
+import { BaseModel, projectsModel } from './model';
 
 /**
  * A row that belongs to a project (`projectId`, alias `project`), deleted with
@@ -14,7 +14,7 @@ export abstract class ProjectScopedModel<M extends ProjectScopedModel<M>> extend
 
   // associations
 
-  @BelongsTo(baseTarget('projects'), {
+  @BelongsTo(projectsModel, {
     foreignKey: 'projectId',
     as: 'project',
     onDelete: 'CASCADE',

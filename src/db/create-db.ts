@@ -2,12 +2,12 @@ import 'reflect-metadata';
 import type { IMemoryDb } from 'pg-mem';
 import SequelizeLib, { type Model, type SyncOptions } from 'sequelize';
 import { Sequelize, type SequelizeOptions } from 'sequelize-typescript';
-import { type DbEnvironment, dbConfig, sequelizeOptions } from './db-config';
+import { type PasswordHasher, useHasher } from '../auth/password';
+import { createMemoryDatabase, memoryDialectModule } from '../memory/pg-mem';
+import { type ModelsByTable, models, modelsByTable, type TableName } from '../models';
+import { type DbEnvironment, dbConfig, sequelizeOptions } from './config';
 import { type ForeignKeyColumn, foreignKeyConstraints, normaliseQueryError } from './errors';
-import { type ModelsByTable, models, modelsByTable, type TableName } from './models';
-import { type PasswordHasher, useHasher } from './password';
-import { createMemoryDatabase, memoryDialectModule } from './pg-mem';
-import { syncSchema } from './schema';
+import { syncSchema } from './sync';
 
 export interface CreateDbOptions {
   /** pg-mem instead of a server (the default when `NODE_ENV=test` and no `DATABASE_URL`). */

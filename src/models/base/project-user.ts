@@ -1,9 +1,9 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
 import { BelongsTo, Column } from 'sequelize-typescript';
-import { baseTarget } from './base';
+import type { User } from '../users';
 import { foreignKey } from './columns';
-import { ProjectScopedModel } from './project_scoped';
-import type { User } from './users';
+import { usersModel } from './model';
+import { ProjectScopedModel } from './project-scoped';
 
 /**
  * A project row that also names a user (`userId`, alias `user`): memberships,
@@ -16,6 +16,6 @@ export abstract class ProjectUserModel<M extends ProjectUserModel<M>> extends Pr
 
   // associations
 
-  @BelongsTo(baseTarget('users'), { foreignKey: 'userId', as: 'user', onDelete: 'SET NULL', onUpdate: 'CASCADE' })
+  @BelongsTo(usersModel, { foreignKey: 'userId', as: 'user', onDelete: 'SET NULL', onUpdate: 'CASCADE' })
   declare user?: NonAttribute<User | null>;
 }
