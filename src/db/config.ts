@@ -33,11 +33,11 @@ function flag(name: string, value: string | undefined): boolean | undefined {
   throw new DbConfigError(`${name} must be true or false, got "${value}"`);
 }
 
-function port(value: string | undefined): number {
+function port(value: string | undefined, name = 'DB_PORT'): number {
   if (value === undefined || value === '') return 5432;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) {
-    throw new DbConfigError(`DB_PORT must be a port number, got "${value}"`);
+    throw new DbConfigError(`${name} must be a port number, got "${value}"`);
   }
   return parsed;
 }
@@ -79,28 +79,43 @@ export function dbConfig(name?: string, env: Env = process.env): DbConfig {
   };
 }
 
-/** Host, port, database and credentials of a `postgres://` URL. */
-export function parseDatabaseUrl(url: string): Pick<
-  DbConfig,
-  'host' | 'port' | 'database' | 'username' | 'password'
-> & {
+/** The URL with its password replaced by `***`, for messages; a string that is no URL is withheld whole. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(a value that is not a URL)';
+  }
+}
+
+/**
+ * Host, port, database and credentials of a `postgres://` URL. `source` names
+ * where the URL came from (an option or variable) in error messages.
+ */
+export function parseDatabaseUrl(
+  url: string,
+  source = 'DATABASE_URL',
+): Pick<DbConfig, 'host' | 'port' | 'database' | 'username' | 'password'> & {
   ssl?: boolean;
 } {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new DbConfigError(`DATABASE_URL is not a URL: "${url}"`);
+    // The URL parser refuses a bad port too; the value itself may hold a password, so it is not repeated.
+    throw new DbConfigError(`${source} is not a valid URL (check its form, host and port)`);
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new DbConfigError(`DATABASE_URL must start with postgres:// or postgresql://, got "${parsed.protocol}//"`);
+    throw new DbConfigError(`${source} must start with postgres:// or postgresql://, got "${parsed.protocol}//"`);
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  if (!database) throw new DbConfigError(`DATABASE_URL names no database: "${url}"`);
+  if (!database) throw new DbConfigError(`${source} names no database: "${redactUrl(url)}"`);
   const sslMode = parsed.searchParams.get('sslmode');
   return {
     host: parsed.hostname || 'localhost',
-    port: port(parsed.port),
+    port: port(parsed.port, `the port of ${source}`),
     database,
     username: decodeURIComponent(parsed.username) || 'postgres',
     password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
