@@ -24,24 +24,24 @@ interface Job {
   id: number;
   op: 'hash' | 'compare';
   plain: string;
-  hash?: string;
-  rounds?: number;
+  hash?: string | undefined;
+  rounds?: number | undefined;
   resolve(value: string | boolean): void;
   reject(error: Error): void;
 }
 
 interface Slot {
   worker: Worker;
-  job?: Job;
+  job?: Job | undefined;
 }
 
 export interface HashPoolOptions {
   /** bcrypt cost of new hashes. */
   rounds: number;
   /** Threads; by default one per core, at least one, at most four. */
-  size?: number;
+  size?: number | undefined;
   /** An idle thread is ended after this many milliseconds (default 10 s). */
-  idleMs?: number;
+  idleMs?: number | undefined;
 }
 
 /**

@@ -2,9 +2,9 @@ import { type Model, type ModelStatic, QueryTypes, type Transaction, ValidationE
 
 export interface ImportOptions {
   /** Rows per INSERT statement (default 1000). */
-  batchSize?: number;
+  batchSize?: number | undefined;
   /** Runs in this transaction instead of one of its own. */
-  transaction?: Transaction;
+  transaction?: Transaction | undefined;
 }
 
 export interface ImportResult {
@@ -27,7 +27,7 @@ export class ImportValidationError extends ValidationError {
 
 interface AttributeShape {
   type: { key?: string };
-  field?: string;
+  field?: string | undefined;
   defaultValue?: unknown;
 }
 

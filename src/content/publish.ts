@@ -16,9 +16,9 @@ export class PublishError extends Error {
 
 export interface PublishOptions {
   /** Who publishes: the event's `userId` and the copies' `createdById`/`updatedById`. */
-  userId?: string | null;
+  userId?: string | null | undefined;
   /** The event's description. */
-  description?: string;
+  description?: string | undefined;
 }
 
 export interface PublishResult {

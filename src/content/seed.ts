@@ -42,7 +42,7 @@ export interface SeedReport {
 
 export interface SeedOptions {
   /** Called after each step, for progress output. */
-  onProgress?: (done: number, total: number, what: string) => void;
+  onProgress?: ((done: number, total: number, what: string) => void) | undefined;
 }
 
 /**

@@ -9,12 +9,12 @@ export interface DbConfig {
   /** pg-mem instead of a server. */
   inMemory: boolean;
   /** A `postgres://` URL; when set it wins over the separate fields. */
-  url?: string;
+  url?: string | undefined;
   host: string;
   port: number;
   database: string;
   username: string;
-  password?: string;
+  password?: string | undefined;
   ssl: boolean;
   logging: boolean;
 }
@@ -98,7 +98,7 @@ export function parseDatabaseUrl(
   url: string,
   source = 'DATABASE_URL',
 ): Pick<DbConfig, 'host' | 'port' | 'database' | 'username' | 'password'> & {
-  ssl?: boolean;
+  ssl?: boolean | undefined;
 } {
   let parsed: URL;
   try {

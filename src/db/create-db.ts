@@ -11,17 +11,17 @@ import { syncSchema } from './sync';
 
 export interface CreateDbOptions {
   /** pg-mem instead of a server (the default when `NODE_ENV=test` and no `DATABASE_URL`). */
-  inMemory?: boolean;
+  inMemory?: boolean | undefined;
   /** A `postgres://` URL; defaults to the environment's configuration. */
-  url?: string;
+  url?: string | undefined;
   /** Which configuration of `db-config` to use; defaults to `NODE_ENV`. */
-  environment?: DbEnvironment;
+  environment?: DbEnvironment | undefined;
   /** `false`, `true` (console) or a function; defaults to the environment's. */
-  logging?: boolean | ((sql: string) => void);
+  logging?: boolean | ((sql: string) => void) | undefined;
   /** Replaces the bcryptjs hasher for the users of this database. */
-  hasher?: PasswordHasher;
+  hasher?: PasswordHasher | undefined;
   /** Further Sequelize options (pool, timezone, ...). */
-  sequelize?: Partial<SequelizeOptions>;
+  sequelize?: Partial<SequelizeOptions> | undefined;
 }
 
 /**

@@ -7,9 +7,9 @@ export const MIGRATION_TABLE = 'SequelizeMeta';
 
 export interface MigrationOptions {
   /** Called as each migration starts and ends, for progress output. */
-  onProgress?: (event: { name: string; direction: 'up' | 'down'; phase: 'start' | 'end' }) => void;
+  onProgress?: ((event: { name: string; direction: 'up' | 'down'; phase: 'start' | 'end' }) => void) | undefined;
   /** The migrations to use; the package's own by default. */
-  migrations?: readonly Migration[];
+  migrations?: readonly Migration[] | undefined;
 }
 
 async function ensureTable(sequelize: Sequelize): Promise<void> {

@@ -36,8 +36,8 @@ interface AssociationShape {
   as: string;
   target: AnyModel;
   foreignKey: string;
-  through?: { model: AnyModel };
-  scope?: object;
+  through?: { model: AnyModel } | undefined;
+  scope?: object | undefined;
 }
 
 const MERMAID_TYPES: Record<string, string> = {

@@ -19,10 +19,10 @@ type Column = Partial<ModelAttributeColumnOptions>;
 type Validators = NonNullable<ModelAttributeColumnOptions['validate']>;
 
 interface Common<T> {
-  allowNull?: boolean;
-  defaultValue?: T;
-  field?: string;
-  unique?: boolean;
+  allowNull?: boolean | undefined;
+  defaultValue?: T | undefined;
+  field?: string | undefined;
+  unique?: boolean | undefined;
 }
 
 /** The options of every model: timestamps, soft delete, exact table names. */
@@ -49,10 +49,10 @@ function column(type: Column['type'], label: string, options: Common<unknown>, v
 
 interface TextOptions extends Common<string> {
   /** Length bounds in characters, inclusive. */
-  len?: [number, number];
-  notEmpty?: boolean;
+  len?: [number, number] | undefined;
+  notEmpty?: boolean | undefined;
   /** A regular expression the value must match, with what it means. */
-  pattern?: { is: RegExp; msg: string };
+  pattern?: { is: RegExp; msg: string } | undefined;
 }
 
 function lengthMessage(label: string, [min, max]: [number, number]): string {
@@ -111,8 +111,8 @@ export function enumeration<T extends string>(label: string, values: readonly T[
 }
 
 interface NumberOptions extends Common<number> {
-  min?: number;
-  max?: number;
+  min?: number | undefined;
+  max?: number | undefined;
 }
 
 function rangeValidators(label: string, options: NumberOptions): Validators {

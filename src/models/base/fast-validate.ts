@@ -7,8 +7,8 @@ const builtIn = require('sequelize/lib/utils/validator-extras').validator as Val
 
 interface AttributeShape {
   type: { key?: string };
-  allowNull?: boolean;
-  validate?: Record<string, unknown>;
+  allowNull?: boolean | undefined;
+  validate?: Record<string, unknown> | undefined;
 }
 
 const attributesByModel = new WeakMap<object, [string, AttributeShape][]>();
