@@ -14,6 +14,12 @@ function project(name: 'memory' | 'postgres', testMatch: string[]): NonNullable<
     transform,
     testMatch,
     setupFiles: [`<rootDir>/__tests__/support/backend-${name}.ts`],
+    // The package's own name, as the README's samples import it.
+    moduleNameMapper: {
+      '^@tbp/models$': '<rootDir>/src',
+      '^@tbp/models/testing$': '<rootDir>/src/testing',
+      '^@tbp/models/migrations$': '<rootDir>/src/migrations/entry',
+    },
   };
 }
 
@@ -22,7 +28,9 @@ process.env.TBP_TEST_RUN ??= randomBytes(5).toString('hex');
 
 export default async (): Promise<Config> => {
   const shared = ['<rootDir>/__tests__/models/**/*.test.ts'];
-  const projects = [project('memory', [...shared, '<rootDir>/__tests__/unit/**/*.test.ts'])];
+  const projects = [
+    project('memory', [...shared, '<rootDir>/__tests__/unit/**/*.test.ts', '<rootDir>/__tests__/readme/**/*.test.ts']),
+  ];
   if (await postgresReachable()) {
     projects.push(project('postgres', [...shared, '<rootDir>/__tests__/postgres/**/*.test.ts']));
   } else if (process.env.CI) {
