@@ -1,6 +1,7 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
 import { BelongsToMany, Column, HasMany, Table } from 'sequelize-typescript';
 import { table, text } from './base/columns';
+import type { BelongsToManyMethods } from './base/many-to-many';
 import { BaseModel } from './base/model';
 import { Permission } from './permissions';
 import { RolePermission } from './roles_permissions_permissions';
@@ -27,3 +28,6 @@ export class Role extends BaseModel<Role> {
   @HasMany(() => User, { foreignKey: 'app_roleId', onDelete: 'SET NULL' })
   declare users_app_role?: NonAttribute<User[]>;
 }
+
+// Sequelize adds these methods at run time; the merge types them (the class itself declares no such members).
+export interface Role extends BelongsToManyMethods<Permission, 'Permission', 'Permissions'> {}

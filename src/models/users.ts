@@ -25,6 +25,7 @@ import {
 import { hasherFor, isHashOf, MAX_PASSWORD_BYTES } from '../auth/password';
 import { AccessLog } from './access_logs';
 import { boolean, date, foreignKey, table, text } from './base/columns';
+import type { BelongsToManyMethods } from './base/many-to-many';
 import { BaseModel } from './base/model';
 import { File } from './file';
 import { Permission } from './permissions';
@@ -236,3 +237,6 @@ export class User extends BaseModel<User> {
     return json as T;
   }
 }
+
+// Sequelize adds these methods at run time; the merge types them (the class itself declares no such members).
+export interface User extends BelongsToManyMethods<Permission, 'Custom_permission', 'Custom_permissions'> {}
