@@ -3,7 +3,6 @@ import type { IMemoryDb } from 'pg-mem';
 import SequelizeLib, { type Model, type SyncOptions } from 'sequelize';
 import { Sequelize, type SequelizeOptions } from 'sequelize-typescript';
 import { type PasswordHasher, useHasher } from '../auth/password';
-import { createMemoryDatabase, memoryDialectModule } from '../memory/pg-mem';
 import { type ModelsByTable, models, modelsByTable, type TableName } from '../models';
 import { type DbEnvironment, dbConfig, sequelizeOptions } from './config';
 import { type ForeignKeyColumn, foreignKeyConstraints, normaliseQueryError } from './errors';
@@ -90,10 +89,12 @@ export function createDb(options: CreateDbOptions = {}): Db {
   if (options.logging !== undefined) {
     base.logging = options.logging === true ? (sql: string) => console.log(sql) : options.logging;
   }
-  const memory = inMemory ? createMemoryDatabase() : undefined;
+  // The pg-mem glue (and pg-mem, moment, ...) is loaded only for an in-memory database.
+  const glue = inMemory ? (require('../memory/pg-mem') as typeof import('../memory/pg-mem')) : undefined;
+  const memory = glue?.createMemoryDatabase();
   const sequelizeOptionsAll: SequelizeOptions = {
     ...base,
-    ...(memory ? { dialectModule: memoryDialectModule(memory), database: 'memory', host: undefined } : {}),
+    ...(glue && memory ? { dialectModule: glue.memoryDialectModule(memory), database: 'memory', host: undefined } : {}),
     ...options.sequelize,
     repositoryMode: true,
     models,
