@@ -1,9 +1,15 @@
 import type { Model, ModelStatic } from 'sequelize';
-import type { ValidationOptions } from 'sequelize/types/instance-validator';
+import * as sequelize from 'sequelize';
 
-type Validator = Record<string, (value: string, ...args: unknown[]) => boolean>;
-// Sequelize's own table of built-in validators (validator.js plus its extras), so both paths judge alike.
-const builtIn = require('sequelize/lib/utils/validator-extras').validator as Validator;
+/** What `Model#validate` takes (Sequelize exports no name for it). */
+export type ValidationOptions = NonNullable<Parameters<Model['validate']>[0]>;
+
+// Sequelize's own table of built-in validators (validator.js plus its extras, its public `Validator`),
+// so both paths judge alike.
+// Its typings declare it as a type only, hence the cast.
+export const builtInValidators = (
+  sequelize as unknown as { Validator: Record<string, (value: string, ...args: unknown[]) => boolean> }
+).Validator;
 
 interface AttributeShape {
   type: { key?: string };
@@ -61,13 +67,13 @@ export function certainlyValid(instance: Model, options: ValidationOptions = {})
         continue;
       }
       if (isNull || validatorName === 'notNull') continue;
-      const check = builtIn[validatorName];
+      const check = builtInValidators[validatorName];
       if (typeof check !== 'function') return false;
       const given = (test as { args?: unknown }).args ?? test;
       const args = Array.isArray(given) ? given : [given];
       try {
         // String() itself throws for an object without a prototype; Sequelize turns that into a failure too.
-        if (!check.call(builtIn, String(value), ...args)) return false;
+        if (!check.call(builtInValidators, String(value), ...args)) return false;
       } catch {
         return false;
       }

@@ -12,7 +12,6 @@ import type {
   Model as SequelizeModel,
   Transaction,
 } from 'sequelize';
-import type { ValidationOptions } from 'sequelize/types/instance-validator';
 import {
   AfterDestroy,
   AfterRestore,
@@ -29,7 +28,7 @@ import {
 } from 'sequelize-typescript';
 import type { User } from '../users';
 import { foreignKey, text, uuid } from './columns';
-import { certainlyValid } from './fast-validate';
+import { certainlyValid, type ValidationOptions } from './fast-validate';
 import { hasSoftCascade, restoreChildren, softDeleteChildren } from './soft-cascade';
 
 /**
