@@ -1,6 +1,13 @@
 import 'reflect-metadata';
 
-export type { CreationOptional, InferAttributes, InferCreationAttributes } from 'sequelize';
+// Sequelize's own names, so that `Attributes<User>` means here what it means in Sequelize's documentation.
+export type {
+  Attributes,
+  CreationAttributes,
+  CreationOptional,
+  InferAttributes,
+  InferCreationAttributes,
+} from 'sequelize';
 export {
   bcryptRounds,
   createInlineHasher,
@@ -41,7 +48,6 @@ export { ACCESS_ENVIRONMENTS, type AccessEnvironment } from './models/access_log
 export { VARIANT_TYPES, type VariantType } from './models/asset_variants';
 export { ASSET_ROLES, type AssetRole } from './models/assets';
 export { ASSET_KINDS, type AssetKind, ENVIRONMENTS, type Environment } from './models/base/columns';
-export type { Attributes, CreationAttributes } from './models/base/model';
 export { ELEMENT_TYPES, type ElementType } from './models/element_type_defaults';
 export { PRESIGN_PURPOSES, type PresignPurpose } from './models/presigned_url_requests';
 export { ACCESS_LEVELS, type AccessLevel } from './models/project_memberships';
@@ -49,4 +55,5 @@ export { PRESENTATION_VISIBILITIES, type PresentationVisibility } from './models
 export { PUBLISH_STATUSES, type PublishStatus } from './models/publish_events';
 export type { UiSchema } from './models/tour_pages';
 export { USER_SECRET_FIELDS, type UserSecretField } from './models/users';
-export { erDiagram, schemaDdl } from './schema/describe';
+export { schemaDdl } from './schema/ddl';
+export { erDiagram } from './schema/erd';

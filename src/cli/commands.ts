@@ -2,7 +2,8 @@ import type { ParseArgsConfig } from 'node:util';
 import { seedRbac } from '../content/seed';
 import type { Db } from '../db/create-db';
 import { executedMigrations, migrate, pendingMigrations, rollback } from '../migrations/runner';
-import { erDiagram, schemaDdl } from '../schema/describe';
+import { schemaDdl } from '../schema/ddl';
+import { erDiagram } from '../schema/erd';
 import { runDemo } from './demo';
 import { type CliIo, progress, type Target, UsageError, withDb } from './io';
 

@@ -1,4 +1,5 @@
 import { type Model, type ModelStatic, QueryTypes, type Transaction, ValidationError } from 'sequelize';
+import { columnsOf } from '../models/base/metadata';
 
 export interface ImportOptions {
   /** Rows per INSERT statement (default 1000). */
@@ -25,12 +26,6 @@ export class ImportValidationError extends ValidationError {
   }
 }
 
-interface AttributeShape {
-  type: { key?: string };
-  field?: string | undefined;
-  defaultValue?: unknown;
-}
-
 /**
  * Imports many rows at once, deduplicated by `importHash`: a row whose hash is
  * already in the table is skipped, not an error. Every row is validated first
@@ -46,9 +41,7 @@ export async function importRows<M extends Model>(
   rows: readonly object[],
   options: ImportOptions = {},
 ): Promise<ImportResult> {
-  const attributes = Object.entries(model.getAttributes()).filter(
-    ([, attribute]) => (attribute.type as { key?: string }).key !== 'VIRTUAL',
-  ) as unknown as [string, AttributeShape][];
+  const attributes = columnsOf(model);
   const now = new Date();
   const timestamps = ['createdAt', 'updatedAt'].filter((name) => attributes.some(([attribute]) => attribute === name));
   const records: unknown[][] = [];

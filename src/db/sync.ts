@@ -1,9 +1,6 @@
-import type { ModelAttributeColumnOptions, ModelStatic, QueryInterface, SyncOptions } from 'sequelize';
+import type { ModelAttributeColumnOptions, QueryInterface, SyncOptions } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
-
-type AnyModel = ModelStatic<never>;
-/** A table as Sequelize names it: a plain name, or `{ tableName, schema }` when the models live in a schema. */
-type TableRef = string | { tableName: string; schema?: string };
+import { type AnyModel, attributesOf, type TableRef, tableOf } from '../models/base/metadata';
 
 /** A foreign key that has to wait until the table it points at exists. */
 export interface DeferredForeignKey {
@@ -22,12 +19,8 @@ function schemaOf(table: TableRef): string | undefined {
   return typeof table === 'string' ? undefined : table.schema;
 }
 
-function tableOf(model: AnyModel): TableRef {
-  return model.getTableName() as TableRef;
-}
-
-function attributesOf(model: AnyModel): ModelAttributeColumnOptions[] {
-  return Object.values(model.getAttributes()) as ModelAttributeColumnOptions[];
+function columnDefinitionsOf(model: AnyModel): ModelAttributeColumnOptions[] {
+  return attributesOf(model).map(([, column]) => column);
 }
 
 function referencedTable(reference: unknown): TableRef | undefined {
@@ -42,7 +35,7 @@ function referencedTable(reference: unknown): TableRef | undefined {
 
 /** The foreign keys of a model, as its attributes declare them. */
 export function foreignKeysOf(model: AnyModel): DeferredForeignKey[] {
-  return attributesOf(model).flatMap((attribute) => {
+  return columnDefinitionsOf(model).flatMap((attribute) => {
     const target = referencedTable(attribute.references);
     if (!target) return [];
     return [
@@ -114,7 +107,7 @@ export async function dropSchema(sequelize: Sequelize): Promise<void> {
     await sequelize.query(`DROP TABLE IF EXISTS ${quoted(queryInterface, tableOf(model))} CASCADE`);
   }
   for (const { model } of order) {
-    for (const attribute of attributesOf(model)) {
+    for (const attribute of columnDefinitionsOf(model)) {
       if ((attribute.type as { key?: string }).key !== 'ENUM') continue;
       const table = tableOf(model);
       await sequelize.query(

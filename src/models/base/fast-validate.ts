@@ -1,5 +1,6 @@
 import type { Model, ModelStatic } from 'sequelize';
 import * as sequelize from 'sequelize';
+import { attributesOf } from './metadata';
 
 /** What `Model#validate` takes (Sequelize exports no name for it). */
 export type ValidationOptions = NonNullable<Parameters<Model['validate']>[0]>;
@@ -10,23 +11,6 @@ export type ValidationOptions = NonNullable<Parameters<Model['validate']>[0]>;
 export const builtInValidators = (
   sequelize as unknown as { Validator: Record<string, (value: string, ...args: unknown[]) => boolean> }
 ).Validator;
-
-interface AttributeShape {
-  type: { key?: string };
-  allowNull?: boolean | undefined;
-  validate?: Record<string, unknown> | undefined;
-}
-
-const attributesByModel = new WeakMap<object, [string, AttributeShape][]>();
-
-function attributesOf(model: ModelStatic<Model>): [string, AttributeShape][] {
-  let attributes = attributesByModel.get(model);
-  if (!attributes) {
-    attributes = Object.entries(model.getAttributes()) as unknown as [string, AttributeShape][];
-    attributesByModel.set(model, attributes);
-  }
-  return attributes;
-}
 
 function hasValidationHooks(model: ModelStatic<Model>): boolean {
   return model.hasHook('beforeValidate') || model.hasHook('afterValidate');

@@ -41,11 +41,6 @@ import { hasSoftCascade, restoreChildren, softDeleteChildren } from './soft-casc
 export const usersModel = (): ModelCtor => (require('../users') as typeof import('../users')).User;
 export const projectsModel = (): ModelCtor => (require('../projects') as typeof import('../projects')).Project;
 
-/** Attributes of a model: its columns, without associations and methods. */
-export type Attributes<M extends BaseModel<M>> = InferAttributes<M>;
-/** What `create` takes: columns with a default, a generated value or NULL allowed are optional. */
-export type CreationAttributes<M extends BaseModel<M>> = InferCreationAttributes<M>;
-
 /**
  * The columns every table has (decision D2): a UUID v4 key, an import hash for
  * deduplicated imports, timestamps with soft delete, and who created and last

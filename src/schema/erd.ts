@@ -1,35 +1,5 @@
-import type { ModelStatic } from 'sequelize';
 import { createDb, type Db } from '../db/create-db';
-import { syncSchema } from '../db/sync';
-
-const DDL = /^(CREATE (TABLE|TYPE|(UNIQUE )?INDEX)|ALTER TABLE)/;
-const ENUM_BLOCK = /^DO 'BEGIN (CREATE TYPE [\s\S]+?); EXCEPTION/;
-
-/**
- * The PostgreSQL DDL of the models: the statements `sync()` runs, in order
- * (ENUM types, tables, indexes, the deferred foreign keys), taken from a
- * sync of an in-memory database.
- */
-export async function schemaDdl(): Promise<string> {
-  const statements: string[] = [];
-  const db = createDb({
-    inMemory: true,
-    logging: (sql: string) => {
-      const text = sql.replace(/^Executing \([^)]*\): /, '').trim();
-      const block = ENUM_BLOCK.exec(text);
-      if (block?.[1]) statements.push(`${block[1].replace(/''/g, "'")};`);
-      else if (DDL.test(text)) statements.push(text.endsWith(';') ? text : `${text};`);
-    },
-  });
-  try {
-    await syncSchema(db.sequelize);
-  } finally {
-    await db.sequelize.close();
-  }
-  return `${statements.join('\n\n')}\n`;
-}
-
-type AnyModel = ModelStatic<never>;
+import { type AnyModel, attributesOf, tableNameOf } from '../models/base/metadata';
 
 interface AssociationShape {
   associationType: string;
@@ -52,10 +22,6 @@ const MERMAID_TYPES: Record<string, string> = {
   JSON: 'json',
 };
 
-function tableOf(model: AnyModel): string {
-  return model.getTableName() as string;
-}
-
 function associationsOf(model: AnyModel): AssociationShape[] {
   return Object.values(model.associations) as unknown as AssociationShape[];
 }
@@ -71,8 +37,7 @@ function keyColumns(model: AnyModel): string[] {
       .filter((index) => index.unique && index.fields?.length === 1 && !index.where)
       .map((index) => String(index.fields?.[0])),
   );
-  return Object.entries(model.getAttributes()).flatMap(([name, attribute]) => {
-    const column = attribute as { primaryKey?: boolean; references?: unknown; unique?: unknown; type: { key: string } };
+  return attributesOf(model).flatMap(([name, column]) => {
     if (name === 'createdById' || name === 'updatedById') return [];
     const keys = [
       column.primaryKey ? 'PK' : '',
@@ -80,7 +45,7 @@ function keyColumns(model: AnyModel): string[] {
       column.unique === true || unique.has(name) ? 'UK' : '',
     ].filter(Boolean);
     if (keys.length === 0 || name === 'importHash') return [];
-    return [`    ${MERMAID_TYPES[column.type.key] ?? 'string'} ${name} ${keys.join(', ')}`];
+    return [`    ${MERMAID_TYPES[column.type.key ?? ''] ?? 'string'} ${name} ${keys.join(', ')}`];
   });
 }
 
@@ -92,7 +57,7 @@ function keyColumns(model: AnyModel): string[] {
  */
 export function erDiagram(db: Db = createDb({ inMemory: true })): string {
   const models = (Object.values(db.sequelize.models) as AnyModel[]).sort((a, b) =>
-    tableOf(a).localeCompare(tableOf(b)),
+    tableNameOf(a).localeCompare(tableNameOf(b)),
   );
   const lines = [
     'erDiagram',
@@ -100,19 +65,21 @@ export function erDiagram(db: Db = createDb({ inMemory: true })): string {
   ];
   for (const model of models) {
     const columns = keyColumns(model);
-    lines.push(columns.length > 0 ? `  ${tableOf(model)} {\n${columns.join('\n')}\n  }` : `  ${tableOf(model)} {}`);
+    lines.push(
+      columns.length > 0 ? `  ${tableNameOf(model)} {\n${columns.join('\n')}\n  }` : `  ${tableNameOf(model)} {}`,
+    );
   }
   const relations: string[] = [];
   for (const model of models) {
     for (const association of associationsOf(model)) {
-      const parent = tableOf(model);
-      const child = tableOf(association.target);
+      const parent = tableNameOf(model);
+      const child = tableNameOf(association.target);
       if (association.associationType === 'HasMany') {
         const inverse = associationsOf(association.target).find(
           (candidate) =>
             candidate.associationType === 'BelongsTo' &&
             candidate.foreignKey === association.foreignKey &&
-            tableOf(candidate.target) === parent,
+            tableNameOf(candidate.target) === parent,
         );
         const label = association.scope
           ? `${association.as} (polymorphic)`
@@ -120,7 +87,7 @@ export function erDiagram(db: Db = createDb({ inMemory: true })): string {
         relations.push(`  ${parent} ||--o{ ${child} : "${label}"`);
       } else if (association.associationType === 'BelongsToMany') {
         relations.push(
-          `  ${parent} }o--o{ ${child} : "${association.as} (${tableOf(association.through?.model as AnyModel)})"`,
+          `  ${parent} }o--o{ ${child} : "${association.as} (${tableNameOf(association.through?.model as AnyModel)})"`,
         );
       } else if (association.associationType === 'BelongsTo' && !isAudit(association)) {
         const declared = associationsOf(association.target).some(
