@@ -4,6 +4,7 @@ import SequelizeLib, { type Model, type SyncOptions } from 'sequelize';
 import { Sequelize, type SequelizeOptions } from 'sequelize-typescript';
 import { type PasswordHasher, useHasher } from '../auth/password';
 import { type ModelsByTable, models, modelsByTable, type TableName } from '../models';
+import { alignAssociationRules } from '../models/base/metadata';
 import { type DbEnvironment, dbConfig, sequelizeOptions } from './config';
 import { type ForeignKeyColumn, foreignKeyConstraints, normaliseQueryError } from './errors';
 import { syncSchema } from './sync';
@@ -100,6 +101,7 @@ export function createDb(options: CreateDbOptions = {}): Db {
     models,
   };
   const sequelize = new TbpSequelize(sequelizeOptionsAll, memory);
+  alignAssociationRules(Object.values(sequelize.models));
   if (options.hasher) useHasher(sequelize, options.hasher);
   const db: Record<string, unknown> = { sequelize, Sequelize: SequelizeLib };
   // Each model is registered under its table name (its `modelName`); in repository mode this is the instance's own subclass.

@@ -29,6 +29,6 @@ export class AssetVariant extends BaseModel<AssetVariant> {
 
   // associations
 
-  @BelongsTo(() => Asset, { foreignKey: 'assetId', as: 'asset', onDelete: 'CASCADE', onUpdate: 'CASCADE' })
+  @BelongsTo(() => Asset, { foreignKey: 'assetId', as: 'asset' })
   declare asset?: NonAttribute<Asset | null>;
 }

@@ -77,6 +77,6 @@ export class Asset extends ProjectScopedModel<Asset> {
 
   // associations
 
-  @HasMany(() => AssetVariant, { foreignKey: 'assetId', onDelete: 'CASCADE', onUpdate: 'CASCADE' })
+  @HasMany(() => AssetVariant, { foreignKey: 'assetId' })
   declare asset_variants_asset?: NonAttribute<AssetVariant[]>;
 }

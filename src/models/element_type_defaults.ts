@@ -49,6 +49,6 @@ export class ElementTypeDefault extends BaseModel<ElementTypeDefault> {
 
   // associations
 
-  @HasMany(() => ProjectElementDefault, { foreignKey: 'source_element_id', onDelete: 'SET NULL', onUpdate: 'CASCADE' })
+  @HasMany(() => ProjectElementDefault, { foreignKey: 'source_element_id' })
   declare project_defaults?: NonAttribute<ProjectElementDefault[]>;
 }

@@ -43,8 +43,6 @@ export class ProjectElementDefault extends ProjectScopedModel<ProjectElementDefa
   @BelongsTo(() => ElementTypeDefault, {
     foreignKey: 'source_element_id',
     as: 'source_element',
-    onDelete: 'SET NULL',
-    onUpdate: 'CASCADE',
   })
   declare source_element?: NonAttribute<ElementTypeDefault | null>;
 }

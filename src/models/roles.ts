@@ -25,7 +25,7 @@ export class Role extends BaseModel<Role> {
   })
   declare permissions?: NonAttribute<Permission[]>;
 
-  @HasMany(() => User, { foreignKey: 'app_roleId', onDelete: 'SET NULL' })
+  @HasMany(() => User, { foreignKey: 'app_roleId' })
   declare users_app_role?: NonAttribute<User[]>;
 }
 

@@ -112,7 +112,7 @@ export class User extends BaseModel<User> {
 
   // associations
 
-  @BelongsTo(() => Role, { foreignKey: 'app_roleId', as: 'app_role', onDelete: 'SET NULL', onUpdate: 'CASCADE' })
+  @BelongsTo(() => Role, { foreignKey: 'app_roleId', as: 'app_role' })
   declare app_role?: NonAttribute<Role | null>;
 
   @BelongsToMany(() => Permission, {
@@ -123,19 +123,19 @@ export class User extends BaseModel<User> {
   })
   declare custom_permissions?: NonAttribute<Permission[]>;
 
-  @HasMany(() => ProjectMembership, { foreignKey: 'userId', onDelete: 'SET NULL' })
+  @HasMany(() => ProjectMembership, { foreignKey: 'userId' })
   declare project_memberships_user?: NonAttribute<ProjectMembership[]>;
 
-  @HasMany(() => PresignedUrlRequest, { foreignKey: 'userId', onDelete: 'SET NULL' })
+  @HasMany(() => PresignedUrlRequest, { foreignKey: 'userId' })
   declare presigned_url_requests_user?: NonAttribute<PresignedUrlRequest[]>;
 
-  @HasMany(() => PublishEvent, { foreignKey: 'userId', onDelete: 'SET NULL' })
+  @HasMany(() => PublishEvent, { foreignKey: 'userId' })
   declare publish_events_user?: NonAttribute<PublishEvent[]>;
 
-  @HasMany(() => AccessLog, { foreignKey: 'userId', onDelete: 'SET NULL' })
+  @HasMany(() => AccessLog, { foreignKey: 'userId' })
   declare access_logs_user?: NonAttribute<AccessLog[]>;
 
-  @HasMany(() => ProductionPresentationAccess, { foreignKey: 'userId', onDelete: 'CASCADE' })
+  @HasMany(() => ProductionPresentationAccess, { foreignKey: 'userId' })
   declare production_presentation_access_user?: NonAttribute<ProductionPresentationAccess[]>;
 
   // Polymorphic: `file` rows point here through belongsTo/belongsToId/belongsToColumn, so no FK constraint.

@@ -70,16 +70,12 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
   @BelongsTo(usersModel, {
     foreignKey: 'createdById',
     as: 'createdBy',
-    onDelete: 'SET NULL',
-    onUpdate: 'CASCADE',
   })
   declare createdBy?: NonAttribute<User | null>;
 
   @BelongsTo(usersModel, {
     foreignKey: 'updatedById',
     as: 'updatedBy',
-    onDelete: 'SET NULL',
-    onUpdate: 'CASCADE',
   })
   declare updatedBy?: NonAttribute<User | null>;
 

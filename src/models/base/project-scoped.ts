@@ -17,8 +17,6 @@ export abstract class ProjectScopedModel<M extends ProjectScopedModel<M>> extend
   @BelongsTo(projectsModel, {
     foreignKey: 'projectId',
     as: 'project',
-    onDelete: 'CASCADE',
-    onUpdate: 'CASCADE',
   })
   declare project?: NonAttribute<Project | null>;
 }

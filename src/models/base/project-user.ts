@@ -16,6 +16,6 @@ export abstract class ProjectUserModel<M extends ProjectUserModel<M>> extends Pr
 
   // associations
 
-  @BelongsTo(usersModel, { foreignKey: 'userId', as: 'user', onDelete: 'SET NULL', onUpdate: 'CASCADE' })
+  @BelongsTo(usersModel, { foreignKey: 'userId', as: 'user' })
   declare user?: NonAttribute<User | null>;
 }

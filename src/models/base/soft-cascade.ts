@@ -10,7 +10,7 @@ interface Child {
 
 /**
  * The children a soft delete takes along: the targets of the model's hasMany
- * associations that the spec declares `onDelete: 'CASCADE'` (projects -> pages,
+ * associations whose foreign-key column says ON DELETE CASCADE (projects -> pages,
  * assets, memberships, ...; assets -> variants; users -> presentation access).
  * The database's ON DELETE CASCADE only fires on a hard delete; this is its
  * soft twin.
@@ -29,11 +29,11 @@ const childrenByModel = new WeakMap<Paranoid, Child[]>();
 
 function findChildren(model: Paranoid): Child[] {
   return Object.values(model.associations).flatMap((association) => {
-    const options = (association as unknown as { options: { onDelete?: string } }).options;
-    if (association.associationType !== 'HasMany' || options.onDelete !== 'CASCADE') return [];
+    if (association.associationType !== 'HasMany') return [];
     const target = association.target as Paranoid;
-    if (!target.options.paranoid) return [];
-    return [{ model: target, foreignKey: (association as unknown as { foreignKey: string }).foreignKey }];
+    const foreignKey = (association as unknown as { foreignKey: string }).foreignKey;
+    if (!target.options.paranoid || target.getAttributes()[foreignKey]?.onDelete !== 'CASCADE') return [];
+    return [{ model: target, foreignKey }];
   });
 }
 
