@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL topology for the topology tests and the benchmark:
 #   - a primary            (cluster tbp_topo_primary),
-#   - a hot standby        (cluster tbp_topo_replica) that streams from it and applies
-#                          WAL TOPOLOGY_APPLY_DELAY late (500ms), so that a read sent
-#                          to the replica by mistake misses a write it should have seen,
+#   - a hot standby        (cluster tbp_topo_replica) that streams from it and applies each
+#                          commit TOPOLOGY_APPLY_DELAY_MS (500) late, so that a read sent to
+#                          the replica by mistake misses the write it should have seen,
 #   - a PgBouncer          in transaction mode in front of the primary, with its own
 #                          ini/userlist/pid/log (the system pgbouncer service is not used).
 # `up` writes .topology.env at the repository root; `down` removes everything it made.
@@ -19,6 +19,7 @@
 set -euo pipefail
 
 PG_VERSION=${TOPOLOGY_PG_VERSION:-15}
+PG_BIN=/usr/lib/postgresql/$PG_VERSION/bin
 PRIMARY=tbp_topo_primary
 REPLICA=tbp_topo_replica
 APPLY_DELAY_MS=${TOPOLOGY_APPLY_DELAY_MS:-500}
@@ -92,9 +93,9 @@ free_port() { # ports to avoid as arguments (chosen but not listening yet)
   die "no free port in $PORT_FIRST..$PORT_LAST"
 }
 
-wait_for() { # description command... ; polls every 0.1 s
-  local what=$1 deadline=$((SECONDS + WAIT_SECONDS))
-  shift
+wait_for() { # what-for command... : polls the command every 0.1 s, WAIT_SECONDS at most
+  local deadline=$((SECONDS + WAIT_SECONDS))
+  shift # the first argument only tells the reader what is awaited
   until "$@" >/dev/null 2>&1; do
     ((SECONDS < deadline)) || return 1
     sleep 0.1
@@ -106,11 +107,10 @@ topology_conf() { echo "$(cluster_conf "$1")/conf.d/topology.conf"; }
 cluster_complete() { [[ -f $(topology_conf "$1") ]]; }
 
 start_cluster() {
-  resume_if_stopped "$1"
   # pg_ctl -w returns once the server accepts connections; pg_ctlcluster start polls every 0.5 s
   # and then checks again, 2 s more per cluster. setsid: the server leaves the caller's process
   # group, so a Ctrl-C or a CI timeout that kills the group does not take it down as well.
-  as_postgres setsid -w "/usr/lib/postgresql/$PG_VERSION/bin/pg_ctl" start -w -s \
+  as_postgres setsid -w "$PG_BIN/pg_ctl" start -w -s \
     -D "$(cluster_data "$1")" -l "$(cluster_log "$1")" -o "-c config_file=$(cluster_conf "$1")/postgresql.conf"
 }
 
@@ -132,7 +132,7 @@ create_cluster() {
   local name=$1 port=$2 settings=$3
   # pg_dropcluster leaves conf.d behind, and a failed run may have left more.
   as_root rm -rf "$(cluster_conf "$name")"
-  pg_createcluster "$PG_VERSION" "$name" --port "$port" --datadir "$(data_dir "$name")" \
+  as_root pg_createcluster "$PG_VERSION" "$name" --port "$port" --datadir "$(data_dir "$name")" \
     --start-conf manual -- --no-sync >/dev/null
   write_hba "$name"
   # The postgresql.conf of pg_createcluster includes conf.d: one file of ours holds all that
@@ -162,6 +162,7 @@ ensure_primary() {
 max_wal_senders = 10
 wal_keep_size = 128MB"
   fi
+  resume_if_stopped "$PRIMARY"
   cluster_online "$PRIMARY" || start_cluster "$PRIMARY"
   local port
   port=$(cluster_port "$PRIMARY")
@@ -206,6 +207,7 @@ ensure_replica() {
 recovery_min_apply_delay = '${APPLY_DELAY_MS}ms'
 wal_retrieve_retry_interval = '500ms'"
   fi
+  resume_if_stopped "$REPLICA"
   cluster_online "$REPLICA" || start_cluster "$REPLICA"
   local port
   port=$(cluster_port "$REPLICA")
@@ -296,19 +298,19 @@ stop_pgbouncer() {
   wait_for "pgbouncer to stop" test ! -e "/proc/$pid" || as_postgres kill -KILL "$pid" 2>/dev/null || true
 }
 
-# A test that fails between SIGSTOP and SIGCONT leaves the postmaster stopped; it would
-# then ignore the shutdown request and pg_ctlcluster would hang for a minute.
+# A test that fails between SIGSTOP and SIGCONT leaves the postmaster stopped: it would
+# answer nothing, and ignore a shutdown request (pg_ctlcluster would hang for a minute).
 resume_if_stopped() {
   local pid
   pid=$(head -n 1 "/var/run/postgresql/$PG_VERSION-$1.pid" 2>/dev/null) || return 0
-  [[ $pid =~ ^[0-9]+$ ]] && kill -CONT "$pid" 2>/dev/null || true
+  if [[ $pid =~ ^[0-9]+$ ]]; then as_postgres kill -CONT "$pid" 2>/dev/null || true; fi
 }
 
 drop_cluster() {
   resume_if_stopped "$1"
   # Immediate: the data is thrown away, no need for a shutdown checkpoint.
-  cluster_online "$1" && { pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" "$1" stop -m immediate || true; }
-  pg_dropcluster --stop "$PG_VERSION" "$1"
+  cluster_online "$1" && { as_postgres "$PG_BIN/pg_ctl" stop -w -s -m immediate -D "$(cluster_data "$1")" || true; }
+  as_root pg_dropcluster --stop "$PG_VERSION" "$1"
   as_root rm -rf "$(cluster_conf "$1")"
 }
 
@@ -322,7 +324,7 @@ topology_env() {
 # Written by scripts/pg-topology.sh up; removed by down. Tests create their own databases
 # on the primary (the replica and PgBouncer see them under the same name).
 # The primary's postmaster pid is the first line of TOPOLOGY_PRIMARY_PID_FILE (it changes on
-# restart: read it again). Restart: pg_ctlcluster --skip-systemctl-redirect 15 $PRIMARY restart
+# restart: read it again). Restart: pg_ctlcluster --skip-systemctl-redirect $PG_VERSION $PRIMARY restart
 TOPOLOGY_PG_VERSION=$PG_VERSION
 TOPOLOGY_PRIMARY_URL=postgres://postgres@127.0.0.1:$pp/postgres
 TOPOLOGY_PRIMARY_CLUSTER=$PRIMARY
@@ -349,7 +351,7 @@ EOF
 cmd_up() {
   local started=$EPOCHREALTIME
   command -v pg_createcluster >/dev/null || die "postgresql-common (pg_createcluster) is not installed"
-  [[ -x /usr/lib/postgresql/$PG_VERSION/bin/postgres ]] || die "PostgreSQL $PG_VERSION is not installed"
+  [[ -x $PG_BIN/postgres ]] || die "PostgreSQL $PG_VERSION is not installed"
   ensure_pgbouncer_installed
   ensure_primary
   ensure_replica
@@ -376,6 +378,7 @@ cmd_down() {
 }
 
 cmd_status() {
+  export PGCONNECT_TIMEOUT=${PGCONNECT_TIMEOUT:-2} # libpq's least; status must not wait long on a stopped server
   local present=0 healthy=0 name port
   for name in "$PRIMARY" "$REPLICA"; do
     if cluster_exists "$name"; then
