@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from 'jest';
 import { postgresReachable, testDatabaseUrl } from './__tests__/support/server';
+import { TOPOLOGY_ENV_FILE, topologyReachable } from './__tests__/topology/env';
 
 const transform: Config['transform'] = {
   // Type-checking is `tsc --noEmit` in `npm test`; here files are only transpiled.
@@ -39,6 +40,23 @@ export default async (): Promise<Config> => {
     console.warn(
       `\n*** PostgreSQL is not reachable at ${testDatabaseUrl()}: the postgres project was NOT run. ` +
         'Only the pg-mem project ran. Set TEST_DATABASE_URL or start the server to run both. ***\n',
+    );
+  }
+  if (await topologyReachable()) {
+    projects.push({
+      displayName: 'topology',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/__tests__/topology/**/*.test.ts'],
+    });
+  } else if (process.env.CI) {
+    throw new Error(
+      `CI needs the test topology (bash scripts/pg-topology.sh up), and ${TOPOLOGY_ENV_FILE} does not lead to it`,
+    );
+  } else {
+    console.warn(
+      '\n*** The test topology (primary, delayed replica, PgBouncer) is not up: the topology project was NOT run. ' +
+        'Start it with `bash scripts/pg-topology.sh up` (root or sudo) to run it. ***\n',
     );
   }
   return {
