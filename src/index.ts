@@ -28,6 +28,7 @@ export {
   PERMISSION_ENTITIES,
   permissionNames,
   SEED_ROLES,
+  type SeedOptions,
   type SeedReport,
   seedRbac,
 } from './content/seed';
@@ -37,6 +38,7 @@ export {
   DbConfigError,
   type DbEnvironment,
   dbConfig,
+  type Env,
   parseDatabaseUrl,
   sequelizeOptions,
 } from './db/config';

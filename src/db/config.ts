@@ -19,7 +19,8 @@ export interface DbConfig {
   logging: boolean;
 }
 
-type Env = Record<string, string | undefined>;
+/** The environment variables configuration is read from (`process.env` by default). */
+export type Env = Record<string, string | undefined>;
 
 /** Raised for a configuration that cannot work, naming the variable and its value. */
 export class DbConfigError extends Error {

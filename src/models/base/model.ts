@@ -81,12 +81,14 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
 
   // hooks: a soft delete takes along the children the spec cascades, and a restore brings back those it took
 
+  /** @internal A hook of the soft cascade. */
   @BeforeBulkDestroy
   @BeforeBulkRestore
   static runRowHooksForSoftCascade(this: ModelCtor, options: { individualHooks?: boolean }): void {
     if (hasSoftCascade(this)) options.individualHooks = true;
   }
 
+  /** @internal A hook of the soft cascade. */
   @AfterDestroy
   static async softDeleteChildren(row: AnyBase, options: { force?: boolean; transaction?: Transaction }) {
     const model = row.constructor as ModelCtor;
@@ -104,11 +106,13 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
     if (deletedAt) await softDeleteChildren(model, [row.id], deletedAt, options.transaction);
   }
 
+  /** @internal A hook of the soft cascade. */
   @BeforeRestore
   static rememberDeletedAt(row: AnyBase): void {
     if (row.deletedAt) deletedWith.set(row, row.deletedAt);
   }
 
+  /** @internal A hook of the soft cascade. */
   @AfterRestore
   static async restoreChildren(row: AnyBase, options: { transaction?: Transaction }): Promise<void> {
     const model = row.constructor as ModelCtor;
