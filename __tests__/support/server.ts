@@ -9,8 +9,9 @@ export function adminClient(): Client {
   return new Client({ connectionString: testDatabaseUrl(), connectionTimeoutMillis: 2000 });
 }
 
-export async function postgresReachable(): Promise<boolean> {
-  const client = adminClient();
+/** Whether a PostgreSQL server answers at `url` (the test server by default). */
+export async function postgresReachable(url = testDatabaseUrl()): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
     await client.query('SELECT 1');

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { postgresReachable } from '../support/server';
 
 /** Written by `bash scripts/pg-topology.sh up`, removed by `down`. */
 export const TOPOLOGY_ENV_FILE = process.env.TOPOLOGY_ENV_FILE ?? join(__dirname, '..', '..', '.topology.env');
@@ -61,18 +61,7 @@ export function topology(): Topology {
   return found;
 }
 
-async function answers(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const answers = postgresReachable;
 
 /** Whether .topology.env exists and the primary, the replica and PgBouncer all answer. */
 export async function topologyReachable(): Promise<boolean> {
