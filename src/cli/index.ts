@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { closeDefaultHasher } from '../auth/password';
 import { COMMANDS, type Command, commandNamed } from './commands';
@@ -83,13 +82,3 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-    interactive: Boolean(process.stderr.isTTY),
-    env: process.env,
-  }).then((code) => {
-    process.exitCode = code;
-  });
-}
