@@ -228,23 +228,32 @@ export async function migrate(sequelize: Sequelize, options: MigrationOptions = 
 
 /**
  * The names `rollback` would revert with these options, last applied first,
- * as the database stands now (without the lock: for a confirmation prompt).
+ * as the database stands now (without the lock: for a confirmation prompt);
+ * throws `UnknownMigrationsError` as `rollback` would.
  */
 export async function rollbackPlan(sequelize: Sequelize, options: RollbackOptions = {}): Promise<string[]> {
-  const recorded = new Set(await recordedNames(sequelize));
-  const applied = listOf(options)
-    .filter((migration) => recorded.has(migration.name))
+  const recorded = await recordedNames(sequelize);
+  const list = listOf(options);
+  const known = new Set(list.map(({ name }) => name));
+  const applied = list
+    .filter((migration) => recorded.includes(migration.name))
     .map(({ name }) => name)
     .reverse();
-  if (options.to === 0) return applied;
-  if (options.to === undefined) return applied.slice(0, 1);
-  const index = applied.indexOf(options.to);
-  if (index < 0) {
-    throw new Error(
-      `Cannot roll back to ${options.to}: it is not an applied migration of the list (applied: ${applied.join(', ') || 'none'})`,
-    );
+  let plan: string[];
+  if (options.to === 0) plan = applied;
+  else if (options.to === undefined) plan = applied.slice(0, 1);
+  else {
+    const index = applied.indexOf(options.to);
+    if (index < 0) {
+      throw new Error(
+        `Cannot roll back to ${options.to}: it is not an applied migration of the list (applied: ${applied.join(', ') || 'none'})`,
+      );
+    }
+    plan = applied.slice(0, index + 1);
   }
-  return applied.slice(0, index + 1);
+  const unknown = recorded.filter((name) => !known.has(name));
+  if (plan[0] !== undefined && unknown.length > 0) throw new UnknownMigrationsError(plan[0], unknown);
+  return plan;
 }
 
 /**
