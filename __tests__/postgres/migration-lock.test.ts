@@ -57,43 +57,35 @@ function ranCounts(results: Finished[]): number {
 }
 
 describe('the migration lock', () => {
-  test(
-    `${PROCESSES} processes migrating one fresh database at once all succeed, each migration running once`,
-    async () => {
-      const db = await databases.open('lock_migrate');
-      const results = await runTogether(PROCESSES, ['migrate', '--url', urlOf(`${workerDatabase()}_lock_migrate`)]);
-      expect(results.map(({ code, err }) => ({ code, err }))).toEqual(
-        Array.from({ length: PROCESSES }, () => ({ code: 0, err: '' })),
-      );
-      // Every migration ran in exactly one process; the others found it done once they held the lock.
-      expect(ranCounts(results)).toBe(MIGRATIONS.length);
-      const rows = await db.sequelize.query(`SELECT name FROM "${MIGRATION_TABLE}" ORDER BY name`, { type: 'SELECT' });
-      expect(rows).toEqual(MIGRATIONS.map(({ name }) => ({ name })));
-      expect(await checkSchemaDrift(db.sequelize)).toEqual([]);
-    },
-    120_000,
-  );
+  test(`${PROCESSES} processes migrating one fresh database at once all succeed, each migration running once`, async () => {
+    const db = await databases.open('lock_migrate');
+    const results = await runTogether(PROCESSES, ['migrate', '--url', urlOf(`${workerDatabase()}_lock_migrate`)]);
+    expect(results.map(({ code, err }) => ({ code, err }))).toEqual(
+      Array.from({ length: PROCESSES }, () => ({ code: 0, err: '' })),
+    );
+    // Every migration ran in exactly one process; the others found it done once they held the lock.
+    expect(ranCounts(results)).toBe(MIGRATIONS.length);
+    const rows = await db.sequelize.query(`SELECT name FROM "${MIGRATION_TABLE}" ORDER BY name`, { type: 'SELECT' });
+    expect(rows).toEqual(MIGRATIONS.map(({ name }) => ({ name })));
+    expect(await checkSchemaDrift(db.sequelize)).toEqual([]);
+  }, 120_000);
 
-  test(
-    `${PROCESSES} processes seeding one fresh database at once all succeed and create every row once`,
-    async () => {
-      const db = await databases.open('lock_seed');
-      const results = await runTogether(PROCESSES, ['seed', '--url', urlOf(`${workerDatabase()}_lock_seed`)]);
-      expect(results.map(({ code, err }) => ({ code, err }))).toEqual(
-        Array.from({ length: PROCESSES }, () => ({ code: 0, err: '' })),
-      );
-      const created = results.map((result) => Number(/permissions created: (\d+)/.exec(result.out)?.[1]));
-      expect(created.reduce((sum, count) => sum + count, 0)).toBe(permissionNames().length);
-      expect(created.filter((count) => count > 0)).toHaveLength(1);
-      const count = async (sql: string) =>
-        Number(((await db.sequelize.query(sql, { type: 'SELECT' })) as { n: string }[])[0]?.n);
-      expect(await count('SELECT count(*) AS n FROM permissions')).toBe(permissionNames().length);
-      expect(await count('SELECT count(DISTINCT name) AS n FROM roles')).toBe(SEED_ROLES.length);
-      expect(await count('SELECT count(*) AS n FROM roles')).toBe(SEED_ROLES.length);
-      const rows = await db.sequelize.query(`SELECT name FROM "${MIGRATION_TABLE}" ORDER BY name`, { type: 'SELECT' });
-      expect(rows).toEqual(MIGRATIONS.map(({ name }) => ({ name })));
-      expect(await checkSchemaDrift(db.sequelize)).toEqual([]);
-    },
-    120_000,
-  );
+  test(`${PROCESSES} processes seeding one fresh database at once all succeed and create every row once`, async () => {
+    const db = await databases.open('lock_seed');
+    const results = await runTogether(PROCESSES, ['seed', '--url', urlOf(`${workerDatabase()}_lock_seed`)]);
+    expect(results.map(({ code, err }) => ({ code, err }))).toEqual(
+      Array.from({ length: PROCESSES }, () => ({ code: 0, err: '' })),
+    );
+    const created = results.map((result) => Number(/permissions created: (\d+)/.exec(result.out)?.[1]));
+    expect(created.reduce((sum, count) => sum + count, 0)).toBe(permissionNames().length);
+    expect(created.filter((count) => count > 0)).toHaveLength(1);
+    const count = async (sql: string) =>
+      Number(((await db.sequelize.query(sql, { type: 'SELECT' })) as { n: string }[])[0]?.n);
+    expect(await count('SELECT count(*) AS n FROM permissions')).toBe(permissionNames().length);
+    expect(await count('SELECT count(DISTINCT name) AS n FROM roles')).toBe(SEED_ROLES.length);
+    expect(await count('SELECT count(*) AS n FROM roles')).toBe(SEED_ROLES.length);
+    const rows = await db.sequelize.query(`SELECT name FROM "${MIGRATION_TABLE}" ORDER BY name`, { type: 'SELECT' });
+    expect(rows).toEqual(MIGRATIONS.map(({ name }) => ({ name })));
+    expect(await checkSchemaDrift(db.sequelize)).toEqual([]);
+  }, 120_000);
 });

@@ -141,9 +141,12 @@ describe('schema drift', () => {
     expect(diff).toHaveLength(5);
     await expect(assertNoSchemaDrift(db.sequelize)).rejects.toBeInstanceOf(SchemaDriftError);
     // The scratch namespace is gone again.
-    const schemas = await db.sequelize.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tbp\\_scratch\\_%'", {
-      type: 'SELECT',
-    });
+    const schemas = await db.sequelize.query(
+      "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tbp\\_scratch\\_%'",
+      {
+        type: 'SELECT',
+      },
+    );
     expect(schemas).toEqual([]);
   }, 60_000);
 });

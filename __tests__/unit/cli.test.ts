@@ -67,7 +67,11 @@ describe('tbp-models', () => {
   });
 
   test.each([
-    [['frob'], 2, 'tbp-models: unknown command "frob"; commands: demo, migrate, rollback, status, baseline, drift, seed, schema, erd'],
+    [
+      ['frob'],
+      2,
+      'tbp-models: unknown command "frob"; commands: demo, migrate, rollback, status, baseline, drift, seed, schema, erd',
+    ],
     [['migrate', 'now'], 2, 'tbp-models: unexpected argument "now"'],
     [['migrate', '--frob'], 2, "tbp-models: Unknown option '--frob'"],
     [['migrate', '--all'], 2, "tbp-models: Unknown option '--all'"],

@@ -150,7 +150,7 @@ export const COMMANDS: readonly Command[] = [
     name: 'baseline',
     summary: 'adopt a database built by sync() or another tool: check its schema, record the migrations',
     help: [
-      'Runs the migrations one by one in a scratch namespace and compares the live schema (the package\'s tables',
+      "Runs the migrations one by one in a scratch namespace and compares the live schema (the package's tables",
       'only) with the schema after each; records as applied every migration up to the last one that matches.',
       '"migrate" then runs the rest. Refused, with the differences listed, when none matches, and when the',
       'database already records migrations.',

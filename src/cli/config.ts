@@ -48,6 +48,7 @@ export function appMigrations(flag: string | undefined, cwd: string): Migration[
   const migrations = found?.config.migrations;
   if (!found || migrations === undefined) return [];
   if (typeof migrations === 'string') return loadMigrations(resolve(dirname(found.file), migrations));
-  if (!Array.isArray(migrations)) throw new Error(`${found.file}: migrations must be a folder or an array of migrations`);
+  if (!Array.isArray(migrations))
+    throw new Error(`${found.file}: migrations must be a folder or an array of migrations`);
   return [...migrations];
 }

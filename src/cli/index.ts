@@ -6,7 +6,8 @@ import { type CliIo, describeError, type Target, UsageError } from './io';
 
 export type { CliIo } from './io';
 
-const URL_HELP = '  --url URL         postgres://user:password@host:port/database (default: DATABASE_URL, else in memory)';
+const URL_HELP =
+  '  --url URL         postgres://user:password@host:port/database (default: DATABASE_URL, else in memory)';
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map(({ name }) => name.length)) + 2;

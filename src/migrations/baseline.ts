@@ -1,5 +1,5 @@
 import type { Sequelize } from 'sequelize';
-import { type DriftIgnore, type SchemaDriftReport, compareOwned, readSchema, snapshotOf } from './drift';
+import { compareOwned, type DriftIgnore, readSchema, type SchemaDriftReport, snapshotOf } from './drift';
 import { MIGRATIONS, type Migration } from './list';
 import { executedMigrations, recordBaseline } from './runner';
 import { migrationsCatalog } from './scratch';

@@ -97,7 +97,11 @@ const columnsOfKey = (key: string) => /^[^(]*\(([^)]*)\)/.exec(key)?.[1]?.split(
  * minus the ignored ones; the database's other tables, and ENUM types only
  * they use, are returned apart as not ours.
  */
-export function compareOwned(expected: SchemaSnapshot, actual: SchemaSnapshot, ignore?: DriftIgnore): SchemaDriftReport {
+export function compareOwned(
+  expected: SchemaSnapshot,
+  actual: SchemaSnapshot,
+  ignore?: DriftIgnore,
+): SchemaDriftReport {
   const ignored =
     typeof ignore === 'function'
       ? ignore

@@ -1,5 +1,5 @@
 /** `@tbp/models/migrations`: the migrations, the functions that run them, baseline, and the drift check. */
-export { BaselineRefusedError, type BaselineOptions, type BaselineResult, baseline } from './baseline';
+export { type BaselineOptions, BaselineRefusedError, type BaselineResult, baseline } from './baseline';
 export {
   assertNoSchemaDrift,
   checkSchemaDrift,
