@@ -1,6 +1,15 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { checkSchemaDrift, MIGRATION_TABLE, MIGRATIONS, permissionNames, SEED_ROLES } from '../../src';
+import {
+  checkSchemaDrift,
+  createDb,
+  MIGRATION_TABLE,
+  MIGRATIONS,
+  migrate,
+  permissionNames,
+  rollback,
+  SEED_ROLES,
+} from '../../src';
 import { scratchDatabases } from '../support/scratch-databases';
 import { urlOf, workerDatabase } from '../support/server';
 
@@ -88,4 +97,19 @@ describe('the migration lock', () => {
     expect(rows).toEqual(MIGRATIONS.map(({ name }) => ({ name })));
     expect(await checkSchemaDrift(db.sequelize)).toEqual([]);
   }, 120_000);
+
+  test('rollbacks started together revert each migration once (separate connections of one process)', async () => {
+    const db = await databases.open('lock_rollback');
+    await migrate(db.sequelize);
+    const url = urlOf(`${workerDatabase()}_lock_rollback`);
+    const others = Array.from({ length: 3 }, () => createDb({ url, logging: false }));
+    try {
+      const reverted = await Promise.all(others.map((other) => rollback(other.sequelize, { to: 0 })));
+      expect(reverted.flat().sort()).toEqual(MIGRATIONS.map(({ name }) => name).sort());
+      const rows = await db.sequelize.query(`SELECT name FROM "${MIGRATION_TABLE}"`, { type: 'SELECT' });
+      expect(rows).toEqual([]);
+    } finally {
+      await Promise.all(others.map((other) => other.sequelize.close()));
+    }
+  }, 60_000);
 });

@@ -88,7 +88,7 @@ async function recordedUnderLock(sequelize: Sequelize, transaction: Transaction)
 }
 
 /**
- * Migrations record themselves inside their own transaction (see `umzugFor`),
+ * Migrations record themselves inside their own transaction (see `runnerFor`),
  * so that a migration and its record commit or roll back together; the
  * storage only reads.
  */
@@ -106,12 +106,12 @@ function storage(sequelize: Sequelize): UmzugStorage {
  * reverted) meanwhile is skipped. A lock per migration rather than one for the
  * whole run, because a transaction-scoped lock lasts one transaction.
  */
-function umzugFor(
+function runnerFor(
   sequelize: Sequelize,
   list: readonly Migration[],
   options: MigrationOptions,
   done: string[],
-): Umzug<Sequelize> {
+): { umzug: Umzug<Sequelize>; revert(migration: Migration): Promise<void> } {
   const queryInterface = sequelize.getQueryInterface();
   const known = new Set(list.map((migration) => migration.name));
   const contextOf = (transaction: Transaction): { context: MigrationContext } => ({
@@ -191,7 +191,7 @@ function umzugFor(
 
   // Loaded on first use: importing the package should not cost umzug's start-up.
   const { Umzug: UmzugClass } = require('umzug') as typeof import('umzug');
-  return new UmzugClass({
+  const umzug = new UmzugClass({
     migrations: list.map((migration) => ({
       name: migration.name,
       up: step(migration, 'up'),
@@ -201,6 +201,8 @@ function umzugFor(
     storage: storage(sequelize),
     logger: undefined,
   });
+  // A rollback follows its own plan: umzug's `down` would stop at a migration another process reverted meanwhile.
+  return { umzug, revert: (migration) => step(migration, 'down')() };
 }
 
 /** Umzug wraps what a migration throws in its own error ("Original error: ..."); ours already says it all. */
@@ -222,7 +224,7 @@ export async function migrate(sequelize: Sequelize, options: MigrationOptions = 
   const list = listOf(options);
   await ensureTable(sequelize);
   const done: string[] = [];
-  await unwrapped(() => umzugFor(sequelize, list, options, done).up());
+  await unwrapped(() => runnerFor(sequelize, list, options, done).umzug.up());
   return done;
 }
 
@@ -267,7 +269,8 @@ export async function rollback(sequelize: Sequelize, options: RollbackOptions = 
   const plan = await rollbackPlan(sequelize, options);
   if (plan.length === 0) return [];
   const done: string[] = [];
-  await unwrapped(() => umzugFor(sequelize, list, options, done).down({ migrations: plan }));
+  const { revert } = runnerFor(sequelize, list, options, done);
+  for (const name of plan) await revert(list.find((migration) => migration.name === name) as Migration);
   return done;
 }
 
