@@ -1,7 +1,5 @@
 import type { Sequelize, Transaction } from 'sequelize';
-
-/** The migration table's name (runner.ts has it too; repeated here so that the catalog needs nothing above it). */
-const MIGRATION_TABLE = 'SequelizeMeta';
+import { MIGRATION_TABLE } from './runner';
 
 export interface CatalogColumn {
   table: string;
