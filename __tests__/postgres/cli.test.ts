@@ -28,7 +28,7 @@ test('demo runs twice in a row against PostgreSQL, the second time updating rath
   expect(await main(['status', '--url', url], status.io)).toBe(0);
   expect(status.out()).toBe('up       0001-initial-schema\n');
   const rollback = capture();
-  expect(await main(['rollback', '--all', '--url', url], rollback.io)).toBe(0);
+  expect(await main(['rollback', '--all', '--yes', '--url', url], rollback.io)).toBe(0);
   expect(rollback.out()).toBe('reverted: 0001-initial-schema\n');
 });
 

@@ -25,7 +25,7 @@ describe('tbp-models', () => {
     expect(output).toMatch(/lobby\s+Lobby\s+0\s+4\s+\(original\)/);
     // Not a terminal: no progress, only the note that the database is in memory.
     expect(run.err()).toBe('(in-memory database: nothing is kept after this command)\n');
-  });
+  }, 30_000);
 
   test('shows progress on a terminal', async () => {
     const run = capture({ interactive: true });
@@ -67,7 +67,11 @@ describe('tbp-models', () => {
   });
 
   test.each([
-    [['frob'], 2, 'tbp-models: unknown command "frob"; commands: demo, migrate, rollback, status, seed, schema, erd'],
+    [
+      ['frob'],
+      2,
+      'tbp-models: unknown command "frob"; commands: demo, migrate, rollback, status, baseline, drift, seed, schema, erd',
+    ],
     [['migrate', 'now'], 2, 'tbp-models: unexpected argument "now"'],
     [['migrate', '--frob'], 2, "tbp-models: Unknown option '--frob'"],
     [['migrate', '--all'], 2, "tbp-models: Unknown option '--all'"],
@@ -137,9 +141,13 @@ describe('tbp-models', () => {
     async (argv) => {
       const run = capture();
       expect(await main(argv, run.io)).toBe(0);
-      expect(run.out()).toMatch(/^usage: tbp-models rollback \[--url URL\] \[--all\]\n/);
-      expect(run.out()).toContain('--all    revert every migration');
-      expect(run.out()).toContain('--url    postgres://');
+      expect(run.out()).toMatch(
+        /^usage: tbp-models rollback \[--url URL\] \[--all\] \[--to NAME\] \[--yes\] \[--migrations DIR\]\n/,
+      );
+      expect(run.out()).toContain('  --all             revert every migration\n');
+      expect(run.out()).toContain('  --yes             needed to revert 0001-initial-schema');
+      expect(run.out()).toContain('  --migrations DIR  the app');
+      expect(run.out()).toContain('  --url URL         postgres://');
     },
   );
 

@@ -5,7 +5,8 @@ import { type CliIo, describeError, type Target, UsageError } from './io';
 
 export type { CliIo } from './io';
 
-const URL_HELP = '  --url    postgres://user:password@host:port/database (default: DATABASE_URL, else in memory)';
+const URL_HELP =
+  '  --url URL         postgres://user:password@host:port/database (default: DATABASE_URL, else in memory)';
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map(({ name }) => name.length)) + 2;
@@ -20,10 +21,13 @@ function usage(): string {
   ].join('\n');
 }
 
+/** What a string option's value is called in a usage line. */
+const VALUE_NAMES: Record<string, string> = { migrations: 'DIR', to: 'NAME', ignore: 'NAMES' };
+
 function commandUsage(command: Command): string {
   return [
-    `usage: tbp-models ${command.name}${command.database ? ' [--url URL]' : ''}${Object.keys(command.options)
-      .map((option) => ` [--${option}]`)
+    `usage: tbp-models ${command.name}${command.database ? ' [--url URL]' : ''}${Object.entries(command.options)
+      .map(([option, { type }]) => ` [--${option}${type === 'string' ? ` ${VALUE_NAMES[option] ?? 'VALUE'}` : ''}]`)
       .join('')}`,
     '',
     `${command.summary}.`,
@@ -67,8 +71,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const url = values.url as string | undefined;
     target =
       url !== undefined ? { url, source: '--url' } : { url: io.env.DATABASE_URL || undefined, source: 'DATABASE_URL' };
-    await command.run(values, target, io);
-    return 0;
+    return (await command.run(values, target, io)) ?? 0;
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       const help = commandName ? `tbp-models help ${commandName}` : 'tbp-models help';
@@ -81,4 +84,3 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     await closeDefaultHasher();
   }
 }
-

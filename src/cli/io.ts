@@ -9,6 +9,8 @@ export interface CliIo {
   /** Whether `err` is a terminal: progress is shown only there. */
   interactive: boolean;
   env: Record<string, string | undefined>;
+  /** Where relative paths (`--migrations`) and `tbp-models.config.js` are looked up; the process's by default. */
+  cwd?: string;
 }
 
 /** Raised for a usage mistake: printed with a pointer to the help, exit code 2. */

@@ -1,4 +1,5 @@
 import type { Db } from '../db/create-db';
+import { lockMigrations } from '../migrations/lock';
 import { modelsByTable } from '../models';
 
 export const PERMISSION_ACTIONS = ['CREATE', 'READ', 'UPDATE', 'DELETE'] as const;
@@ -48,13 +49,15 @@ export interface SeedOptions {
 /**
  * The RBAC seed: one permission per `{ACTION}_{ENTITY}` and the platform's
  * roles with their permissions, keyed by name, so running it again changes
- * nothing (and adds only what is missing).
+ * nothing (and adds only what is missing). Under the migration lock, so that
+ * seeds started together add each row once.
  */
 export async function seedRbac(db: Db, options: SeedOptions = {}): Promise<SeedReport> {
   const names = permissionNames();
   const total = names.length + SEED_ROLES.length;
   const report: SeedReport = { permissionsCreated: 0, rolesCreated: 0, grantsAdded: 0 };
   return db.sequelize.transaction(async (transaction) => {
+    await lockMigrations(db.sequelize, transaction);
     const existing = new Map((await db.permissions.findAll({ transaction })).map((p) => [p.name, p]));
     const missing = names.filter((name) => !existing.has(name));
     if (missing.length > 0) {

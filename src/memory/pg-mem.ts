@@ -25,6 +25,14 @@ export function createMemoryDatabase(): IMemoryDb {
     implementation: randomUUID,
     impure: true,
   });
+  // The migration lock: one process owns an in-memory database, so there is nobody to wait for.
+  mem.public.registerFunction({
+    name: 'pg_advisory_xact_lock',
+    args: [DataType.bigint],
+    returns: DataType.bool,
+    implementation: () => true,
+    impure: true,
+  });
   mem.public.interceptQueries((sql) => {
     if (ENUM_LOOKUP.test(sql)) return [];
     const block = ENUM_CREATE_BLOCK.exec(sql);

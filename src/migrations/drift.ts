@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import type { Options, Sequelize } from 'sequelize';
-import { TbpSequelize } from '../db/create-db';
-import { syncSchema } from '../db/sync';
-import { models } from '../models';
-import { MIGRATION_TABLE } from './runner';
+import type { Sequelize } from 'sequelize';
+import { type Catalog, readCatalog } from './catalog';
+import { modelsCatalog } from './scratch';
 
 /** A database schema as PostgreSQL's catalog describes it, in a form two schemas can be compared in. */
 export interface SchemaSnapshot {
@@ -17,91 +14,29 @@ export interface SchemaSnapshot {
   foreignKeys: Record<string, string>;
 }
 
-const ACTIONS: Record<string, string> = {
-  a: 'NO ACTION',
-  r: 'RESTRICT',
-  c: 'CASCADE',
-  n: 'SET NULL',
-  d: 'SET DEFAULT',
-};
+/** The comparable form of a catalog. */
+export function snapshotOf(catalog: Catalog): SchemaSnapshot {
+  const snapshot: SchemaSnapshot = { columns: {}, enums: {}, indexes: {}, foreignKeys: {} };
+  for (const c of catalog.columns) {
+    const fallback = c.default === null ? '' : ` DEFAULT ${c.default}`;
+    snapshot.columns[`${c.table}.${c.name}`] = `${c.type} ${c.nullable ? 'NULL' : 'NOT NULL'}${fallback}`;
+  }
+  for (const [name, labels] of Object.entries(catalog.enums)) snapshot.enums[name] = labels;
+  for (const i of catalog.indexes) {
+    const kind = `${i.primary ? ' PRIMARY KEY' : i.unique ? ' UNIQUE' : ''}`;
+    const where = i.predicate ? ` WHERE ${i.predicate}` : '';
+    snapshot.indexes[`${i.table} (${i.columns.join(', ')})${kind}${where}`] = i.name;
+  }
+  for (const f of catalog.foreignKeys) {
+    const key = `${f.table} (${f.columns.join(', ')}) -> ${f.target} (${f.targetColumns.join(', ')})`;
+    snapshot.foreignKeys[key] = `ON DELETE ${f.onDelete} ON UPDATE ${f.onUpdate}`;
+  }
+  return snapshot;
+}
 
 /** Reads the tables of one namespace (`public` by default) from the catalog; the migration table is left out. */
 export async function readSchema(sequelize: Sequelize, schema = 'public'): Promise<SchemaSnapshot> {
-  const select = async <T>(sql: string) =>
-    (await sequelize.query(sql, { type: 'SELECT', replacements: { schema, skip: MIGRATION_TABLE } })) as T[];
-  // Defaults name ENUM types with their schema ('dev'::public.enum_x); the comparison is across schemas.
-  const local = (text: string) => text.split(`${schema}.`).join('').split(`"${schema}".`).join('');
-
-  const columns = await select<{ table: string; column: string; type: string; nullable: string; default: string }>(`
-    SELECT c.table_name AS "table", c.column_name AS "column",
-      CASE WHEN c.data_type = 'USER-DEFINED' THEN c.udt_name
-           WHEN c.character_maximum_length IS NOT NULL THEN c.data_type || '(' || c.character_maximum_length || ')'
-           ELSE c.data_type END AS "type",
-      c.is_nullable AS "nullable", c.column_default AS "default"
-    FROM information_schema.columns c
-    JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-    WHERE c.table_schema = :schema AND t.table_type = 'BASE TABLE' AND c.table_name <> :skip`);
-
-  const enums = await select<{ name: string; labels: string[] }>(`
-    SELECT t.typname AS "name", array_agg(e.enumlabel ORDER BY e.enumsortorder)::text[] AS "labels"
-    FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
-    WHERE n.nspname = :schema GROUP BY t.typname`);
-
-  const indexes = await select<{
-    table: string;
-    name: string;
-    columns: string[];
-    unique: boolean;
-    primary: boolean;
-    predicate: string | null;
-  }>(`
-    SELECT tc.relname AS "table", ic.relname AS "name",
-      array(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
-            JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n)::text[] AS "columns",
-      i.indisunique AS "unique", i.indisprimary AS "primary", pg_get_expr(i.indpred, i.indrelid) AS "predicate"
-    FROM pg_index i
-    JOIN pg_class ic ON ic.oid = i.indexrelid
-    JOIN pg_class tc ON tc.oid = i.indrelid
-    JOIN pg_namespace n ON n.oid = tc.relnamespace
-    WHERE n.nspname = :schema AND tc.relname <> :skip`);
-
-  const foreignKeys = await select<{
-    table: string;
-    columns: string[];
-    target: string;
-    targetColumns: string[];
-    onDelete: string;
-    onUpdate: string;
-  }>(`
-    SELECT tc.relname AS "table",
-      array(SELECT a.attname FROM unnest(c.conkey) AS k(attnum)
-            JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum)::text[] AS "columns",
-      rc.relname AS "target",
-      array(SELECT a.attname FROM unnest(c.confkey) AS k(attnum)
-            JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum)::text[] AS "targetColumns",
-      c.confdeltype AS "onDelete", c.confupdtype AS "onUpdate"
-    FROM pg_constraint c
-    JOIN pg_class tc ON tc.oid = c.conrelid
-    JOIN pg_class rc ON rc.oid = c.confrelid
-    JOIN pg_namespace n ON n.oid = tc.relnamespace
-    WHERE c.contype = 'f' AND n.nspname = :schema`);
-
-  const snapshot: SchemaSnapshot = { columns: {}, enums: {}, indexes: {}, foreignKeys: {} };
-  for (const c of columns) {
-    const fallback = c.default === null ? '' : ` DEFAULT ${local(c.default)}`;
-    snapshot.columns[`${c.table}.${c.column}`] = `${c.type} ${c.nullable === 'YES' ? 'NULL' : 'NOT NULL'}${fallback}`;
-  }
-  for (const e of enums) snapshot.enums[e.name] = e.labels;
-  for (const i of indexes) {
-    const kind = `${i.primary ? ' PRIMARY KEY' : i.unique ? ' UNIQUE' : ''}`;
-    const where = i.predicate ? ` WHERE ${local(i.predicate)}` : '';
-    snapshot.indexes[`${i.table} (${i.columns.join(', ')})${kind}${where}`] = i.name;
-  }
-  for (const f of foreignKeys) {
-    const key = `${f.table} (${f.columns.join(', ')}) -> ${f.target} (${f.targetColumns.join(', ')})`;
-    snapshot.foreignKeys[key] = `ON DELETE ${ACTIONS[f.onDelete]} ON UPDATE ${ACTIONS[f.onUpdate]}`;
-  }
-  return snapshot;
+  return snapshotOf(await readCatalog(sequelize, schema));
 }
 
 function diffRecords(kind: string, expected: Record<string, unknown>, actual: Record<string, unknown>): string[] {
@@ -133,6 +68,103 @@ export function diffSchemas(expected: SchemaSnapshot, actual: SchemaSnapshot): s
   ];
 }
 
+/**
+ * Tables (`'app_notes'`) or columns (`'users.app_flag'`) to leave out of the
+ * comparison, or a predicate that is asked for every table (`column`
+ * undefined) and every column.
+ */
+export type DriftIgnore = readonly string[] | ((table: string, column?: string) => boolean);
+
+export interface DriftOptions {
+  /** The namespace of the live tables; `public` by default. */
+  schema?: string;
+  /** What to leave out of the comparison, on both sides (the app's own columns on a package table, say). */
+  ignore?: DriftIgnore;
+}
+
+export interface SchemaDriftReport {
+  /** The differences in the package's tables and types, as `diffSchemas` words them; empty when none. */
+  differences: string[];
+  /** Tables and ENUM types in the database that are not the package's (the app's own), left alone: `table app_notes`. */
+  notOurs: string[];
+}
+
+const tableOfKey = (key: string) => key.slice(0, key.indexOf(key.includes(' (') ? ' (' : '.'));
+const columnsOfKey = (key: string) => /^[^(]*\(([^)]*)\)/.exec(key)?.[1]?.split(', ') ?? [];
+
+/**
+ * Keeps what the comparison is about: the tables of `expected` (the package's)
+ * minus the ignored ones; the database's other tables, and ENUM types only
+ * they use, are returned apart as not ours.
+ */
+export function compareOwned(
+  expected: SchemaSnapshot,
+  actual: SchemaSnapshot,
+  ignore?: DriftIgnore,
+): SchemaDriftReport {
+  const ignored =
+    typeof ignore === 'function'
+      ? ignore
+      : (table: string, column?: string) =>
+          (ignore ?? []).includes(table) || (column !== undefined && (ignore ?? []).includes(`${table}.${column}`));
+  const ours = new Set(Object.keys(expected.columns).map(tableOfKey));
+  const keepColumn = (key: string) => {
+    const table = tableOfKey(key);
+    return !ignored(table) && !ignored(table, key.slice(table.length + 1));
+  };
+  const keepKeyed = (key: string) => {
+    const table = tableOfKey(key);
+    return !ignored(table) && !columnsOfKey(key).some((column) => ignored(table, column));
+  };
+  const owned = (record: Record<string, string>, keep: (key: string) => boolean) =>
+    Object.fromEntries(Object.entries(record).filter(([key]) => ours.has(tableOfKey(key)) && keep(key)));
+
+  const filtered = (snapshot: SchemaSnapshot): SchemaSnapshot => {
+    const columns = owned(snapshot.columns, keepColumn);
+    // An ENUM type is ours when the package declares it or one of our columns uses it.
+    const used = new Set(Object.values(columns).map((definition) => definition.split(' ')[0]?.replace(/"/g, '')));
+    return {
+      columns,
+      enums: Object.fromEntries(
+        Object.entries(snapshot.enums).filter(([name]) => name in expected.enums || used.has(name)),
+      ),
+      indexes: owned(snapshot.indexes, keepKeyed),
+      foreignKeys: owned(snapshot.foreignKeys, keepKeyed),
+    };
+  };
+  const mine = filtered(expected);
+  const theirs = filtered(actual);
+  const foreignTables = [...new Set(Object.keys(actual.columns).map(tableOfKey))]
+    .filter((table) => !ours.has(table) && !ignored(table))
+    .sort();
+  const foreignTypes = Object.keys(actual.enums)
+    .filter((name) => !(name in theirs.enums))
+    .sort();
+  return {
+    differences: diffSchemas(mine, theirs),
+    notOurs: [...foreignTables.map((table) => `table ${table}`), ...foreignTypes.map((name) => `enum type ${name}`)],
+  };
+}
+
+/**
+ * Compares a live PostgreSQL database with the models: builds the models'
+ * schema with `sync()` in a scratch namespace of the same database, reads both
+ * from the catalog, drops the scratch namespace. Only the package's tables are
+ * compared; the app's own tables are listed apart (`notOurs`).
+ */
+export async function schemaDrift(sequelize: Sequelize, options: DriftOptions = {}): Promise<SchemaDriftReport> {
+  if ((sequelize as { memory?: unknown }).memory) {
+    throw new Error('checkSchemaDrift reads PostgreSQL’s catalog, which pg-mem does not have: run it on PostgreSQL');
+  }
+  const expected = snapshotOf(await modelsCatalog(sequelize));
+  return compareOwned(expected, await readSchema(sequelize, options.schema), options.ignore);
+}
+
+/** The differences between the package's tables in the database and the models; empty when none (see `schemaDrift`). */
+export async function checkSchemaDrift(sequelize: Sequelize, options: DriftOptions = {}): Promise<string[]> {
+  return (await schemaDrift(sequelize, options)).differences;
+}
+
 /** Raised by `assertNoSchemaDrift` with the differences in its message. */
 export class SchemaDriftError extends Error {
   override name = 'SchemaDriftError';
@@ -141,45 +173,8 @@ export class SchemaDriftError extends Error {
   }
 }
 
-/**
- * Compares a live PostgreSQL database with the models: builds the models'
- * schema with `sync()` in a scratch namespace of the same database, reads both
- * from the catalog, drops the scratch namespace, and returns the differences
- * (empty when none). An app can refuse to start on a drifted schema.
- */
-export async function checkSchemaDrift(sequelize: Sequelize, options: { schema?: string } = {}): Promise<string[]> {
-  if ((sequelize as Partial<TbpSequelize>).memory) {
-    throw new Error('checkSchemaDrift reads PostgreSQL’s catalog, which pg-mem does not have: run it on PostgreSQL');
-  }
-  const scratch = `tbp_drift_${randomBytes(6).toString('hex')}`;
-  const { database, username, password, host, port } = sequelize.config;
-  const reference = new TbpSequelize({
-    dialect: 'postgres',
-    database,
-    username,
-    password: password ?? undefined,
-    host,
-    port: Number(port),
-    // Sequelize keeps its options on the instance without declaring them in its types.
-    dialectOptions: (sequelize as unknown as { options: Options }).options.dialectOptions,
-    logging: false,
-    pool: { max: 1 },
-    define: { schema: scratch },
-    repositoryMode: true,
-    models,
-  });
-  try {
-    await reference.query(`CREATE SCHEMA "${scratch}"`);
-    await syncSchema(reference);
-    return diffSchemas(await readSchema(reference, scratch), await readSchema(sequelize, options.schema));
-  } finally {
-    await reference.query(`DROP SCHEMA IF EXISTS "${scratch}" CASCADE`).catch(() => undefined);
-    await reference.close();
-  }
-}
-
 /** Throws a SchemaDriftError naming every difference between the database and the models. */
-export async function assertNoSchemaDrift(sequelize: Sequelize, options: { schema?: string } = {}): Promise<void> {
+export async function assertNoSchemaDrift(sequelize: Sequelize, options: DriftOptions = {}): Promise<void> {
   const differences = await checkSchemaDrift(sequelize, options);
   if (differences.length > 0) throw new SchemaDriftError(differences);
 }
