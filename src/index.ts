@@ -9,6 +9,18 @@ export type {
   InferCreationAttributes,
 } from 'sequelize';
 export {
+  type EditorMember,
+  type EditorView,
+  loadEditorView,
+  loadPresentation,
+  type MemberUser,
+  type Presentation,
+  type PresentationDb,
+  type PresentationOptions,
+  type ReadOptions,
+  type Row,
+} from './access/presentation';
+export {
   bcryptRounds,
   createInlineHasher,
   isBcryptHash,
