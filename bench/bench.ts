@@ -342,7 +342,7 @@ async function main() {
 
   // Beside this script, so that it resolves sequelize from the project's node_modules.
   const plainModule = join(__dirname, '.plain-schema.generated.js');
-  writeFileSync(plainModule, plainSchemaSource(db));
+  writeFileSync(plainModule, plainSchemaSource(db.sequelize));
   const plainSequelize = new Sequelize(url, { logging: false, pool: { max: 5 } });
   const plain = require(plainModule).define(plainSequelize) as Record<string, PlainModel>;
 
