@@ -416,8 +416,21 @@ async function main() {
       return '';
     }
   })();
-  writeFileSync(join(__dirname, 'RESULTS.md'), `${report}${notes}`);
+  // The peers' section (npm run bench:peers) stays as its last run left it.
+  const peers = (() => {
+    try {
+      return `\n${readFileSync(join(__dirname, 'peers', 'RESULTS.md'), 'utf8')}`;
+    } catch {
+      return '';
+    }
+  })();
+  writeFileSync(join(__dirname, 'RESULTS.md'), `${report}${peers}${notes}`);
   process.stdout.write(`${report}\n`);
+  if (process.env.BENCH_PEERS === '1') {
+    // Its own dependencies and a compile step: a process of its own (bench/peers/run.ts).
+    const child = spawnSync('npm', ['run', '--silent', 'bench:peers'], { cwd: ROOT, stdio: 'inherit' });
+    if (child.status !== 0) throw new Error(`bench:peers failed (exit ${child.status})`);
+  }
 }
 
 main().catch((error) => {

@@ -338,9 +338,10 @@ function prisma(catalogue: Catalogue): string {
   const lines = [
     header('prisma'),
     'generator client {',
-    '  provider     = "prisma-client"',
-    '  output       = "./generated/prisma"',
-    '  moduleFormat = "cjs"',
+    '  provider        = "prisma-client"',
+    '  output          = "./generated/prisma"',
+    '  moduleFormat    = "cjs"',
+    '  previewFeatures = ["relationJoins"]',
     '}',
     '',
     'datasource db {',
