@@ -338,6 +338,15 @@ function writeResults(section: string): void {
         : `${current.slice(0, notes)}${section}\n${current.slice(notes)}`;
   }
   writeFileSync(file, next);
+  // Aligned as the repository's formatter (which lints these files) has it.
+  spawnSync(
+    join(repositoryRoot(), 'node_modules', '.bin', 'biome'),
+    ['format', '--write', file, `${file.replace(/RESULTS\.md$/, 'peers/RESULTS.md')}`],
+    {
+      cwd: repositoryRoot(),
+      stdio: 'ignore',
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------- main
