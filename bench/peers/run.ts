@@ -323,8 +323,10 @@ function report(
 
 /** Puts the section into bench/RESULTS.md, in place of the one before it if there was one. */
 function writeResults(section: string): void {
-  writeFileSync(join(repositoryRoot(), 'bench', 'peers', 'RESULTS.md'), section);
-  const file = join(repositoryRoot(), 'bench', 'RESULTS.md');
+  const root = repositoryRoot();
+  const own = join(root, 'bench', 'peers', 'RESULTS.md');
+  const file = join(root, 'bench', 'RESULTS.md');
+  writeFileSync(own, section);
   const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
   const marked = /<!-- peers:start[\s\S]*?<!-- peers:end -->\n?/;
   let next: string;
@@ -338,15 +340,11 @@ function writeResults(section: string): void {
         : `${current.slice(0, notes)}${section}\n${current.slice(notes)}`;
   }
   writeFileSync(file, next);
-  // Aligned as the repository's formatter (which lints these files) has it.
-  spawnSync(
-    join(repositoryRoot(), 'node_modules', '.bin', 'biome'),
-    ['format', '--write', file, `${file.replace(/RESULTS\.md$/, 'peers/RESULTS.md')}`],
-    {
-      cwd: repositoryRoot(),
-      stdio: 'ignore',
-    },
-  );
+  // Aligned as the repository's formatter, which lints these files, has them.
+  spawnSync(join(root, 'node_modules', '.bin', 'biome'), ['format', '--write', file, own], {
+    cwd: root,
+    stdio: 'ignore',
+  });
 }
 
 // ---------------------------------------------------------------------------------------------- main
