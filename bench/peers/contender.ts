@@ -57,6 +57,7 @@ export interface Contender {
 
 export interface ContenderModule {
   name: string;
+  file: string;
   define(url: string): unknown;
   setup(url: string): Promise<Contender>;
 }

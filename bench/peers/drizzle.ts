@@ -12,6 +12,8 @@ import { type Contender, type Environment, type ImportRow, POOL_SIZE } from './c
 import * as schema from './schema/drizzle';
 
 export const name = 'drizzle';
+/** What a cold start loads. */
+export const file = __filename;
 
 export function define(url: string) {
   return drizzle({ client: new Pool({ connectionString: url, max: POOL_SIZE }), schema });

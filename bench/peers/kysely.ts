@@ -11,6 +11,8 @@ import { type Contender, type Environment, type ImportRow, POOL_SIZE } from './c
 import type { Database } from './schema/kysely';
 
 export const name = 'kysely';
+/** What a cold start loads. */
+export const file = __filename;
 
 export function define(url: string) {
   return new Kysely<Database>({

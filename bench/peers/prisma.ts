@@ -12,6 +12,8 @@ import { type Contender, type Environment, type ImportRow, POOL_SIZE } from './c
 import { type Prisma, PrismaClient } from './generated/prisma/client';
 
 export const name = 'prisma';
+/** What a cold start loads. */
+export const file = __filename;
 
 export function define(url: string) {
   return new PrismaClient({

@@ -9,6 +9,8 @@ import { Pool } from 'pg';
 import { type Contender, type Environment, type ImportRow, POOL_SIZE } from './contender';
 
 export const name = 'raw pg';
+/** What a cold start loads. */
+export const file = __filename;
 
 export function define(url: string): Pool {
   return new Pool({ connectionString: url, max: POOL_SIZE });

@@ -38,7 +38,6 @@ import * as kysely from './kysely';
 import * as prisma from './prisma';
 import * as raw from './raw-pg';
 import * as plain from './sequelize-plain';
-import { PLAIN_SCHEMA_FILE } from './sequelize-plain';
 import * as tbp from './tbp-models';
 import * as typeorm from './typeorm';
 
@@ -248,20 +247,10 @@ async function measure(contenders: Contender[], fixture: Fixture, catalogues: st
 /** A new process per sample: load the contender's module and define its models or build its client. */
 function coldStart(url: string): Record<string, number[]> {
   const times: Record<string, number[]> = Object.fromEntries(MODULES.map((module) => [module.name, []]));
-  const files: Record<string, string> = {
-    [raw.name]: 'raw-pg',
-    [tbp.name]: 'tbp-models',
-    [plain.name]: 'sequelize-plain',
-    [drizzle.name]: 'drizzle',
-    [kysely.name]: 'kysely',
-    [typeorm.name]: 'typeorm',
-    [prisma.name]: 'prisma',
-  };
   for (let round = 0; round <= ROUNDS; round += 1) {
     const order = MODULES.map((_, k) => MODULES[(k + round) % MODULES.length] as ContenderModule);
     for (const module of order) {
-      const file = join(__dirname, files[module.name] as string);
-      const script = `Promise.resolve(require(${JSON.stringify(file)}).define(${JSON.stringify(url)})).catch((e) => { console.error(e); process.exitCode = 1; });`;
+      const script = `Promise.resolve(require(${JSON.stringify(module.file)}).define(${JSON.stringify(url)})).catch((e) => { console.error(e); process.exitCode = 1; });`;
       const started = process.hrtime.bigint();
       const child = spawnSync(process.execPath, ['-e', script], { cwd: __dirname, encoding: 'utf8', timeout: 60_000 });
       const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
@@ -356,7 +345,7 @@ export async function runPeers(): Promise<string> {
   const db = dist.createDb({ url, logging: false });
   await dist.migrate(db.sequelize);
   // The plain models are written from the package's own metadata, as the main benchmark does.
-  writeFileSync(PLAIN_SCHEMA_FILE, plainSchemaSource(db.sequelize));
+  writeFileSync(plain.PLAIN_SCHEMA_FILE, plainSchemaSource(db.sequelize));
   await db.sequelize.close();
 
   const pool = new Pool({ connectionString: url, max: 2 });

@@ -9,6 +9,8 @@ import { type Contender, POOL_SIZE } from './contender';
 import { bulkCreateImport, type SequelizeModels, sequelizeOperations } from './sequelize-ops';
 
 export const name = 'plain Sequelize';
+/** What a cold start loads. */
+export const file = __filename;
 
 /** Written by the driver beside this module, so that it resolves the repository's sequelize. */
 export const PLAIN_SCHEMA_FILE = join(__dirname, 'plain-schema.generated.js');

@@ -9,6 +9,8 @@ import { type Contender, type Environment, POOL_SIZE, repositoryRoot } from './c
 import { type SequelizeModels, sequelizeOperations } from './sequelize-ops';
 
 export const name = '@tbp/models';
+/** What a cold start loads. */
+export const file = __filename;
 
 const tbp = require(join(repositoryRoot(), 'dist')) as typeof Package;
 

@@ -13,6 +13,8 @@ import { type Contender, type Environment, type ImportRow, POOL_SIZE } from './c
 import * as schema from './schema/typeorm';
 
 export const name = 'typeorm';
+/** What a cold start loads. */
+export const file = __filename;
 
 function dataSource(url: string): DataSource {
   return new DataSource({
