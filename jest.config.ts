@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { Config } from 'jest';
 import { postgresReachable, testDatabaseUrl } from './__tests__/support/server';
+import { TOPOLOGY_ENV_FILE, topologyReachable } from './__tests__/topology/env';
 
 const transform: Config['transform'] = {
   // Type-checking is `tsc --noEmit` in `npm test`; here files are only transpiled.
@@ -13,12 +15,23 @@ function project(name: 'memory' | 'postgres', testMatch: string[]): NonNullable<
     transform,
     testMatch,
     setupFiles: [`<rootDir>/__tests__/support/backend-${name}.ts`],
+    // The package's own name, as the README's samples import it.
+    moduleNameMapper: {
+      '^@tbp/models$': '<rootDir>/src',
+      '^@tbp/models/testing$': '<rootDir>/src/testing',
+      '^@tbp/models/migrations$': '<rootDir>/src/migrations/entry',
+    },
   };
 }
 
+// One id per run, inherited by the workers: every database of this run is named after it (see teardown.ts).
+process.env.TBP_TEST_RUN ??= randomBytes(5).toString('hex');
+
 export default async (): Promise<Config> => {
   const shared = ['<rootDir>/__tests__/models/**/*.test.ts'];
-  const projects = [project('memory', [...shared, '<rootDir>/__tests__/unit/**/*.test.ts'])];
+  const projects = [
+    project('memory', [...shared, '<rootDir>/__tests__/unit/**/*.test.ts', '<rootDir>/__tests__/readme/**/*.test.ts']),
+  ];
   if (await postgresReachable()) {
     projects.push(project('postgres', [...shared, '<rootDir>/__tests__/postgres/**/*.test.ts']));
   } else if (process.env.CI) {
@@ -27,6 +40,23 @@ export default async (): Promise<Config> => {
     console.warn(
       `\n*** PostgreSQL is not reachable at ${testDatabaseUrl()}: the postgres project was NOT run. ` +
         'Only the pg-mem project ran. Set TEST_DATABASE_URL or start the server to run both. ***\n',
+    );
+  }
+  if (await topologyReachable()) {
+    projects.push({
+      displayName: 'topology',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/__tests__/topology/**/*.test.ts'],
+    });
+  } else if (process.env.CI) {
+    throw new Error(
+      `CI needs the test topology (bash scripts/pg-topology.sh up), and ${TOPOLOGY_ENV_FILE} does not lead to it`,
+    );
+  } else {
+    console.warn(
+      '\n*** The test topology (primary, delayed replica, PgBouncer) is not up: the topology project was NOT run. ' +
+        'Start it with `bash scripts/pg-topology.sh up` (root or sudo) to run it. ***\n',
     );
   }
   return {

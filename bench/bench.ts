@@ -14,7 +14,7 @@ import bcrypt from 'bcryptjs';
 import { Pool } from 'pg';
 import { type Model, type ModelStatic, Sequelize } from 'sequelize';
 import { createDb, type Db, importRows, migrate } from '../src';
-import { HashPool } from '../src/hash-pool';
+import { HashPool } from '../src/auth/hash-pool';
 import { createTestDb } from '../src/testing';
 import {
   type Fixture,

@@ -14,6 +14,8 @@ const {
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
+const { checkReadmeSamples, scratchDatabases } = require('./readme-samples.cjs');
+
 const root = join(__dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'tbp-examples-'));
 const results = [];
@@ -73,6 +75,12 @@ try {
   step('npx tbp-models erd (the bin)', () =>
     run(consumer, 'npx', ['--no-install', 'tbp-models', 'erd'], { quiet: true }),
   );
+  const databases = scratchDatabases(root);
+  try {
+    checkReadmeSamples({ root, consumer, step, databaseUrl: () => databases.create() });
+  } finally {
+    databases.dropAll();
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

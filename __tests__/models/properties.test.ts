@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Model, ValidationError } from 'sequelize';
 import type { Db } from '../../src';
-import { certainlyValid } from '../../src/fast-validate';
+import { certainlyValid } from '../../src/models/base/fast-validate';
 import { build } from '../../src/testing/factories';
 import { useTestDatabase } from '../support/db';
 import { MODEL_FACTORIES, MODEL_TABLES, type ModelTable, modelOf, type Row } from './rows';

@@ -28,6 +28,14 @@ test('demo runs twice in a row against PostgreSQL, the second time updating rath
   expect(await main(['status', '--url', url], status.io)).toBe(0);
   expect(status.out()).toBe('up       0001-initial-schema\n');
   const rollback = capture();
-  expect(await main(['rollback', '--all', '--url', url], rollback.io)).toBe(0);
+  expect(await main(['rollback', '--all', '--yes', '--url', url], rollback.io)).toBe(0);
   expect(rollback.out()).toBe('reverted: 0001-initial-schema\n');
+});
+
+test("a missing database is reported in PostgreSQL's words with its SQLSTATE", async () => {
+  const run = capture();
+  expect(await main(['status', '--url', urlOf(`${workerDatabase()}_absent`)], run.io)).toBe(1);
+  expect(run.err()).toMatch(
+    /^tbp-models: cannot connect to PostgreSQL at 127\.0\.0\.1:5432: database "tbp_test_\w+_absent" does not exist \(3D000\)\n$/,
+  );
 });

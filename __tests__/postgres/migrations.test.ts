@@ -13,7 +13,7 @@ import {
 import { scratchDatabases } from '../support/scratch-databases';
 
 const databases = scratchDatabases();
-afterAll(() => databases.dropAll());
+afterAll(() => databases.dropAll(), 60_000);
 
 async function tableNames(db: Awaited<ReturnType<typeof databases.open>>): Promise<string[]> {
   const rows = (await db.sequelize.query(
@@ -48,7 +48,7 @@ describe('migrations', () => {
     // The migrated schema works end to end.
     const user = await db.users.create({ email: 'ann@example.com', password: 'secret' });
     expect((await db.users.findByPk(user.id))?.email).toBe('ann@example.com');
-  });
+  }, 60_000);
 
   test('a migration that fails leaves no trace and is still pending', async () => {
     const db = await databases.open('failing');
@@ -63,14 +63,14 @@ describe('migrations', () => {
     await expect(migrate(db.sequelize, { migrations: [broken as never] })).rejects.toThrow(/half_done/);
     expect(await tableNames(db)).toEqual([MIGRATION_TABLE]);
     expect(await pendingMigrations(db.sequelize, { migrations: [broken as never] })).toEqual(['0001-broken']);
-  });
+  }, 60_000);
 
   test('reports progress for each migration', async () => {
     const db = await databases.open('progress');
     const events: string[] = [];
     await migrate(db.sequelize, { onProgress: (e) => events.push(`${e.direction} ${e.phase} ${e.name}`) });
     expect(events).toEqual(['up start 0001-initial-schema', 'up end 0001-initial-schema']);
-  });
+  }, 60_000);
 });
 
 describe('schema drift', () => {
@@ -88,7 +88,7 @@ describe('schema drift', () => {
     expect(fromModels.indexes).toHaveProperty([
       'production_presentation_access (projectId, userId) UNIQUE WHERE ("deletedAt" IS NULL)',
     ]);
-  });
+  }, 60_000);
 
   test('a model changed without a migration is detected, with a readable diff', async () => {
     const migrated = await databases.open('changed');
@@ -117,7 +117,7 @@ describe('schema drift', () => {
       ]),
     );
     expect(diff).toHaveLength(4);
-  });
+  }, 60_000);
 
   test('checkSchemaDrift finds a live database altered by hand', async () => {
     const db = await databases.open('altered');
@@ -141,9 +141,12 @@ describe('schema drift', () => {
     expect(diff).toHaveLength(5);
     await expect(assertNoSchemaDrift(db.sequelize)).rejects.toBeInstanceOf(SchemaDriftError);
     // The scratch namespace is gone again.
-    const schemas = await db.sequelize.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tbp\\_drift\\_%'", {
-      type: 'SELECT',
-    });
+    const schemas = await db.sequelize.query(
+      "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tbp\\_scratch\\_%'",
+      {
+        type: 'SELECT',
+      },
+    );
     expect(schemas).toEqual([]);
-  });
+  }, 60_000);
 });

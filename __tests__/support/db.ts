@@ -1,5 +1,5 @@
 import { createDb, type Db, type PasswordHasher } from '../../src';
-import { migrate } from '../../src/migrate';
+import { migrate } from '../../src/migrations/runner';
 import { adminClient, urlOf, workerDatabase } from './server';
 
 export type Backend = 'memory' | 'postgres';

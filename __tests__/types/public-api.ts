@@ -11,8 +11,10 @@ import {
   createDb,
   type Db,
   type Environment,
+  type Permission,
   type Project,
   type ProjectMembership,
+  type Role,
   type TourPage,
   type UiSchema,
   type User,
@@ -132,4 +134,18 @@ export function registry(): void {
   >();
   // @ts-expect-error the registry has no such table
   db.customers;
+}
+
+export async function manyToManyMethods(user: User, role: Role, permission: Permission): Promise<void> {
+  same<Awaited<ReturnType<typeof user.getCustom_permissions>>, Permission[]>(true);
+  await user.setCustom_permissions([permission]);
+  await user.addCustom_permission(permission.id);
+  same<Awaited<ReturnType<typeof user.hasCustom_permission>>, boolean>(true);
+  same<Awaited<ReturnType<typeof role.countPermissions>>, number>(true);
+  await role.addPermissions([permission]);
+  await role.removePermission(permission);
+  // @ts-expect-error a role's permissions are Permission rows, not users
+  await role.addPermission(user);
+  // @ts-expect-error the alias is custom_permissions: there is no getPermissions on a user
+  await user.getPermissions();
 }

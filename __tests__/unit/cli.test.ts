@@ -25,7 +25,7 @@ describe('tbp-models', () => {
     expect(output).toMatch(/lobby\s+Lobby\s+0\s+4\s+\(original\)/);
     // Not a terminal: no progress, only the note that the database is in memory.
     expect(run.err()).toBe('(in-memory database: nothing is kept after this command)\n');
-  });
+  }, 30_000);
 
   test('shows progress on a terminal', async () => {
     const run = capture({ interactive: true });
@@ -67,18 +67,26 @@ describe('tbp-models', () => {
   });
 
   test.each([
-    [['frob'], 2, 'tbp-models: unknown command "frob"; commands: demo, migrate, rollback, status, seed, schema, erd'],
+    [
+      ['frob'],
+      2,
+      'tbp-models: unknown command "frob"; commands: demo, migrate, rollback, status, baseline, drift, seed, schema, erd',
+    ],
     [['migrate', 'now'], 2, 'tbp-models: unexpected argument "now"'],
     [['migrate', '--frob'], 2, "tbp-models: Unknown option '--frob'"],
+    [['migrate', '--all'], 2, "tbp-models: Unknown option '--all'"],
+    [['schema', '--url', 'postgres://h/db'], 2, "tbp-models: Unknown option '--url'"],
+    [['--url', 'postgres://h/db', 'migrate'], 2, 'tbp-models: expected a command before "--url"'],
     [
       ['migrate', '--url', 'mysql://h/db'],
       1,
-      'tbp-models: DATABASE_URL must start with postgres:// or postgresql://, got "mysql://"',
+      'tbp-models: --url must start with postgres:// or postgresql://, got "mysql://"',
     ],
+    [['migrate', '--url', 'not a url'], 1, 'tbp-models: --url is not a valid URL'],
     [
       ['migrate', '--url', 'postgres://u@127.0.0.1:1/db'],
       1,
-      'tbp-models: cannot connect to PostgreSQL at 127.0.0.1:1: ECONNREFUSED',
+      'tbp-models: cannot connect to PostgreSQL at 127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1',
     ],
   ])('%j fails with exit %i and one clear line', async (argv, code, line) => {
     const run = capture();
@@ -87,17 +95,65 @@ describe('tbp-models', () => {
     expect(run.out()).toBe('');
   });
 
-  test('DATABASE_URL from the environment is used', async () => {
+  test('a usage mistake points to the help of the command it was made in', async () => {
+    const run = capture();
+    expect(await main(['rollback', '--frob'], run.io)).toBe(2);
+    expect(run.err()).toContain('run "tbp-models help rollback" for the options');
+  });
+
+  test.each([
+    ['postgres://app:S3cret@127.0.0.1:notaport/db'],
+    ['postgres://app:S3cret@127.0.0.1:70000/db'],
+    ['postgres://app:S3cret@127.0.0.1:1/'],
+    ['postgres://app:S3cret@127.0.0.1:1/db'],
+  ])('never prints the password of %s', async (url) => {
+    for (const argv of [
+      ['status', '--url', url],
+      ['migrate', '--url', url],
+    ]) {
+      const run = capture();
+      expect(await main(argv, run.io)).toBe(1);
+      expect(run.err()).not.toContain('S3cret');
+      expect(run.out()).not.toContain('S3cret');
+    }
+  });
+
+  test('DATABASE_URL from the environment is used, and named in its errors', async () => {
     const run = capture({ env: { DATABASE_URL: 'postgres://u@127.0.0.1:1/db' } });
     expect(await main(['status'], run.io)).toBe(1);
     expect(run.err()).toContain('cannot connect to PostgreSQL at 127.0.0.1:1');
+    const bad = capture({ env: { DATABASE_URL: 'mysql://h/db' } });
+    expect(await main(['status'], bad.io)).toBe(1);
+    expect(bad.err()).toContain('DATABASE_URL must start with postgres://');
   });
 
-  test('--help prints the usage; no command prints it and fails', async () => {
-    const help = capture();
-    expect(await main(['--help'], help.io)).toBe(0);
-    expect(help.out()).toContain('usage: tbp-models <command>');
-    const none = capture();
-    expect(await main([], none.io)).toBe(2);
+  test('--help, help and no command print the usage', async () => {
+    for (const argv of [['--help'], ['help'], []]) {
+      const run = capture();
+      expect(await main(argv, run.io)).toBe(0);
+      expect(run.out()).toContain('usage: tbp-models <command> [options]');
+      expect(run.out()).toContain('  rollback  revert the last migration');
+    }
+  });
+
+  test.each([[['help', 'rollback']], [['rollback', '--help']], [['rollback', '-h']]])(
+    "%j prints the command's own help",
+    async (argv) => {
+      const run = capture();
+      expect(await main(argv, run.io)).toBe(0);
+      expect(run.out()).toMatch(
+        /^usage: tbp-models rollback \[--url URL\] \[--all\] \[--to NAME\] \[--yes\] \[--migrations DIR\]\n/,
+      );
+      expect(run.out()).toContain('  --all             revert every migration\n');
+      expect(run.out()).toContain('  --yes             needed to revert 0001-initial-schema');
+      expect(run.out()).toContain('  --migrations DIR  the app');
+      expect(run.out()).toContain('  --url URL         postgres://');
+    },
+  );
+
+  test('help of an unknown command is a usage error', async () => {
+    const run = capture();
+    expect(await main(['help', 'frob'], run.io)).toBe(2);
+    expect(run.err()).toContain('unknown command "frob"');
   });
 });

@@ -69,11 +69,20 @@ describe('parseDatabaseUrl', () => {
   });
 
   test.each([
-    ['not a url', /not a URL/],
+    ['not a url', /^DATABASE_URL is not a valid URL/],
+    [
+      'postgres://app:S3cret@127.0.0.1:notaport/db',
+      /^DATABASE_URL is not a valid URL \(check its form, host and port\)$/,
+    ],
+    ['postgres://app:S3cret@127.0.0.1:70000/db', /^DATABASE_URL is not a valid URL/],
     ['mysql://h/db', /must start with postgres:\/\//],
-    ['postgres://h', /names no database/],
-  ])('refuses %p', (url, message) => {
+    ['postgres://app:S3cret@h', /^DATABASE_URL names no database: "postgres:\/\/app:\*\*\*@h"$/],
+  ])('refuses %p, without its password', (url, message) => {
     expect(() => parseDatabaseUrl(url)).toThrow(message);
+  });
+
+  test('names the option the URL came from', () => {
+    expect(() => parseDatabaseUrl('mysql://h/db', '--url')).toThrow(/^--url must start with postgres:\/\//);
   });
 });
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isBcryptHash } from '../../src';
-import { HashPool } from '../../src/hash-pool';
+import { HashPool } from '../../src/auth/hash-pool';
 
 describe('HashPool', () => {
   const pool = new HashPool({ rounds: 10 });
@@ -49,7 +49,7 @@ describe('HashPool', () => {
 describe('the pool does not keep a process alive', () => {
   const script = (body: string) => `
     require('ts-node').register({ transpileOnly: true, compilerOptions: { module: 'commonjs' } });
-    const { HashPool } = require('./src/hash-pool');
+    const { HashPool } = require('./src/auth/hash-pool');
     ${body}
   `;
 
@@ -58,7 +58,7 @@ describe('the pool does not keep a process alive', () => {
     [
       'after the database is closed',
       `const { createDb } = require('./src');
-       const { migrate } = require('./src/migrate');
+       const { migrate } = require('./src/migrations/runner');
        const db = createDb({ inMemory: true, logging: false });
        migrate(db.sequelize)
          .then(() => db.users.create({ email: 'a@b.co', password: 'pw' }))

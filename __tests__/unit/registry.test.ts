@@ -1,5 +1,5 @@
 import { type CreateDbOptions, createDb, type Db, models, modelsByTable, User } from '../../src';
-import { migrate } from '../../src/migrate';
+import { migrate } from '../../src/migrations/runner';
 
 const opened: Db[] = [];
 function open(options: CreateDbOptions = { inMemory: true, logging: false }): Db {

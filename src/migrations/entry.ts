@@ -1,18 +1,31 @@
-/** `@tbp/models/migrations`: the migrations, the functions that run them, and the drift check. */
+/** `@tbp/models/migrations`: the migrations, the functions that run them, baseline, and the drift check. */
+export { type BaselineOptions, BaselineRefusedError, type BaselineResult, baseline } from './baseline';
 export {
   assertNoSchemaDrift,
   checkSchemaDrift,
+  type DriftIgnore,
+  type DriftOptions,
   diffSchemas,
   readSchema,
   SchemaDriftError,
+  type SchemaDriftReport,
   type SchemaSnapshot,
-} from '../drift';
+  schemaDrift,
+} from './drift';
+export { MigrationFailedError, RollbackRefusedError, UnknownMigrationsError } from './errors';
+export { MIGRATIONS, type Migration, type MigrationContext } from './list';
+export { loadMigrations } from './load';
+export { MIGRATION_LOCK } from './lock';
 export {
   executedMigrations,
   MIGRATION_TABLE,
   type MigrationOptions,
+  type MigrationProgress,
+  type MigrationState,
   migrate,
+  migrationStatus,
   pendingMigrations,
+  type RollbackOptions,
   rollback,
-} from '../migrate';
-export { MIGRATIONS, type Migration, type MigrationContext } from './index';
+  rollbackPlan,
+} from './runner';

@@ -1,7 +1,7 @@
 import type { CreationOptional } from 'sequelize';
 import { Column, DataType, Table } from 'sequelize-typescript';
-import { date, enumeration, table, text } from './columns';
-import { ProjectUserModel } from './user_scoped';
+import { date, enumeration, table, text } from './base/columns';
+import { ProjectUserModel } from './base/project-user';
 
 export const ACCESS_ENVIRONMENTS = ['admin', 'stage', 'production'] as const;
 export type AccessEnvironment = (typeof ACCESS_ENVIRONMENTS)[number];

@@ -1,8 +1,8 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
 import { BelongsTo, Column, Table } from 'sequelize-typescript';
 import { Asset } from './assets';
-import { BaseModel } from './base';
-import { decimal, enumeration, foreignKey, httpUrl, integer, table } from './columns';
+import { decimal, enumeration, foreignKey, httpUrl, integer, table } from './base/columns';
+import { BaseModel } from './base/model';
 
 export const VARIANT_TYPES = ['thumbnail', 'preview', 'webp', 'mp4_low', 'mp4_high', 'original'] as const;
 export type VariantType = (typeof VARIANT_TYPES)[number];
@@ -29,6 +29,6 @@ export class AssetVariant extends BaseModel<AssetVariant> {
 
   // associations
 
-  @BelongsTo(() => Asset, { foreignKey: 'assetId', as: 'asset', onDelete: 'CASCADE', onUpdate: 'CASCADE' })
+  @BelongsTo(() => Asset, { foreignKey: 'assetId', as: 'asset' })
   declare asset?: NonAttribute<Asset | null>;
 }

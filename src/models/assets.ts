@@ -1,8 +1,18 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
 import { Column, HasMany, Table } from 'sequelize-typescript';
 import { AssetVariant } from './asset_variants';
-import { ASSET_KINDS, type AssetKind, boolean, decimal, enumeration, integer, mimeType, table, text } from './columns';
-import { ProjectScopedModel } from './project_scoped';
+import {
+  ASSET_KINDS,
+  type AssetKind,
+  boolean,
+  decimal,
+  enumeration,
+  integer,
+  mimeType,
+  table,
+  text,
+} from './base/columns';
+import { ProjectScopedModel } from './base/project-scoped';
 
 export const ASSET_ROLES = [
   'icon',
@@ -67,6 +77,6 @@ export class Asset extends ProjectScopedModel<Asset> {
 
   // associations
 
-  @HasMany(() => AssetVariant, { foreignKey: 'assetId', onDelete: 'CASCADE', onUpdate: 'CASCADE' })
+  @HasMany(() => AssetVariant, { foreignKey: 'assetId' })
   declare asset_variants_asset?: NonAttribute<AssetVariant[]>;
 }

@@ -1,7 +1,7 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
 import { Column, DataType, HasMany, Table } from 'sequelize-typescript';
-import { BaseModel } from './base';
-import { integer, table, text } from './columns';
+import { integer, table, text } from './base/columns';
+import { BaseModel } from './base/model';
 import { ProjectElementDefault } from './project_element_defaults';
 
 /** The UI element types the platform knows. */
@@ -49,6 +49,6 @@ export class ElementTypeDefault extends BaseModel<ElementTypeDefault> {
 
   // associations
 
-  @HasMany(() => ProjectElementDefault, { foreignKey: 'source_element_id', onDelete: 'SET NULL', onUpdate: 'CASCADE' })
+  @HasMany(() => ProjectElementDefault, { foreignKey: 'source_element_id' })
   declare project_defaults?: NonAttribute<ProjectElementDefault[]>;
 }

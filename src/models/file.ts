@@ -1,7 +1,7 @@
 import type { CreationOptional } from 'sequelize';
 import { Column, Table } from 'sequelize-typescript';
-import { BaseModel } from './base';
-import { integer, table, text, uuid } from './columns';
+import { integer, table, text, uuid } from './base/columns';
+import { BaseModel } from './base/model';
 
 /**
  * A file attached to any row: `belongsTo` names the table, `belongsToId` the

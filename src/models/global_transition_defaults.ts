@@ -1,7 +1,7 @@
 import type { CreationOptional } from 'sequelize';
 import { Column, Table } from 'sequelize-typescript';
-import { BaseModel } from './base';
-import { hexColour, integer, table, text } from './columns';
+import { hexColour, integer, table, text } from './base/columns';
+import { BaseModel } from './base/model';
 
 /** Platform defaults for page transitions (decision D5). */
 @Table(table('global_transition_defaults'))

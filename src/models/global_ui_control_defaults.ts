@@ -1,7 +1,7 @@
 import type { CreationOptional } from 'sequelize';
 import { Column, Table } from 'sequelize-typescript';
-import { BaseModel } from './base';
-import { boolean, table } from './columns';
+import { boolean, table } from './base/columns';
+import { BaseModel } from './base/model';
 
 /** Platform defaults for the viewer's controls (decision D5). */
 @Table(table('global_ui_control_defaults'))

@@ -17,10 +17,10 @@ import { Project } from './projects';
 import { PublishEvent } from './publish_events';
 import { PwaCache } from './pwa_caches';
 import { Role } from './roles';
-import { RolePermission } from './rolesPermissionsPermissions';
+import { RolePermission } from './roles_permissions_permissions';
 import { TourPage } from './tour_pages';
 import { User } from './users';
-import { UserCustomPermission } from './usersCustom_permissionsPermissions';
+import { UserCustomPermission } from './users_custom_permissions_permissions';
 
 /** Every model class under its table name: the keys of the `db` registry. */
 export const modelsByTable = {

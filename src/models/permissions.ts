@@ -1,6 +1,6 @@
 import { Column, Table } from 'sequelize-typescript';
-import { BaseModel } from './base';
-import { table, text } from './columns';
+import { table, text } from './base/columns';
+import { BaseModel } from './base/model';
 
 /** One permission, named `{ACTION}_{ENTITY}` (`READ_USERS`, `CREATE_ASSETS`). */
 @Table(table('permissions'))

@@ -1,7 +1,7 @@
 import type { CreationOptional } from 'sequelize';
 import { Column, Table } from 'sequelize-typescript';
-import { ASSET_KINDS, type AssetKind, date, decimal, enumeration, mimeType, table, text } from './columns';
-import { ProjectUserModel } from './user_scoped';
+import { ASSET_KINDS, type AssetKind, date, decimal, enumeration, mimeType, table, text } from './base/columns';
+import { ProjectUserModel } from './base/project-user';
 
 export const PRESIGN_PURPOSES = ['upload', 'download'] as const;
 export type PresignPurpose = (typeof PRESIGN_PURPOSES)[number];

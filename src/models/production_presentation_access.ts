@@ -1,7 +1,7 @@
 import { Column, Table } from 'sequelize-typescript';
-import { foreignKey, table } from './columns';
-import { REQUIRED_PROJECT } from './project_scoped';
-import { ProjectUserModel } from './user_scoped';
+import { foreignKey, table } from './base/columns';
+import { REQUIRED_PROJECT } from './base/project-scoped';
+import { ProjectUserModel } from './base/project-user';
 
 /** A Public-role customer's grant to a project's private production presentation. */
 @Table(

@@ -1,7 +1,7 @@
 import type { CreationOptional } from 'sequelize';
 import { Column, Table } from 'sequelize-typescript';
-import { boolean, decimal, ENVIRONMENTS, type Environment, enumeration, integer, table, text } from './columns';
-import { ProjectScopedModel } from './project_scoped';
+import { boolean, decimal, ENVIRONMENTS, type Environment, enumeration, integer, table, text } from './base/columns';
+import { ProjectScopedModel } from './base/project-scoped';
 
 @Table(table('project_audio_tracks'))
 export class ProjectAudioTrack extends ProjectScopedModel<ProjectAudioTrack> {

@@ -1,8 +1,8 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
 import { BelongsTo, Column, Table } from 'sequelize-typescript';
-import { foreignKey, integer, table, text } from './columns';
+import { foreignKey, integer, table, text } from './base/columns';
+import { ProjectScopedModel, REQUIRED_PROJECT } from './base/project-scoped';
 import { ElementTypeDefault } from './element_type_defaults';
-import { ProjectScopedModel, REQUIRED_PROJECT } from './project_scoped';
 
 @Table(
   table('project_element_defaults', {
@@ -43,8 +43,6 @@ export class ProjectElementDefault extends ProjectScopedModel<ProjectElementDefa
   @BelongsTo(() => ElementTypeDefault, {
     foreignKey: 'source_element_id',
     as: 'source_element',
-    onDelete: 'SET NULL',
-    onUpdate: 'CASCADE',
   })
   declare source_element?: NonAttribute<ElementTypeDefault | null>;
 }

@@ -1,7 +1,7 @@
 import type { CreationOptional } from 'sequelize';
 import { Column, Table } from 'sequelize-typescript';
-import { boolean, date, enumeration, table } from './columns';
-import { ProjectUserModel } from './user_scoped';
+import { boolean, date, enumeration, table } from './base/columns';
+import { ProjectUserModel } from './base/project-user';
 
 export const ACCESS_LEVELS = ['owner', 'editor', 'reviewer', 'viewer'] as const;
 export type AccessLevel = (typeof ACCESS_LEVELS)[number];

@@ -1,7 +1,7 @@
 import type { CreationOptional } from 'sequelize';
 import { Column, Table } from 'sequelize-typescript';
-import { ENVIRONMENTS, type Environment, enumeration, hexColour, integer, table, text } from './columns';
-import { ProjectScopedModel, REQUIRED_PROJECT } from './project_scoped';
+import { ENVIRONMENTS, type Environment, enumeration, hexColour, integer, table, text } from './base/columns';
+import { ProjectScopedModel, REQUIRED_PROJECT } from './base/project-scoped';
 
 /** Page transition settings of one project environment, copied along on save to stage and publish. */
 @Table(

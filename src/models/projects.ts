@@ -2,8 +2,8 @@ import type { CreationOptional, NonAttribute } from 'sequelize';
 import { Column, HasMany, Table } from 'sequelize-typescript';
 import { AccessLog } from './access_logs';
 import { Asset } from './assets';
-import { BaseModel, registerBaseTarget } from './base';
-import { enumeration, table, text } from './columns';
+import { enumeration, table, text } from './base/columns';
+import { BaseModel } from './base/model';
 import { PresignedUrlRequest } from './presigned_url_requests';
 import { ProductionPresentationAccess } from './production_presentation_access';
 import { ProjectAudioTrack } from './project_audio_tracks';
@@ -18,7 +18,8 @@ import { TourPage } from './tour_pages';
 export const PRESENTATION_VISIBILITIES = ['public', 'private'] as const;
 export type PresentationVisibility = (typeof PRESENTATION_VISIBILITIES)[number];
 
-const cascade = { foreignKey: 'projectId', onDelete: 'CASCADE', onUpdate: 'CASCADE' } as const;
+// Each child's projectId column states its ON DELETE rule (CASCADE): see base/project-scoped.ts.
+const byProject = { foreignKey: 'projectId' } as const;
 
 @Table(table('projects', { indexes: [{ fields: ['slug'], unique: true }, { fields: ['deletedAt'] }] }))
 export class Project extends BaseModel<Project> {
@@ -56,41 +57,39 @@ export class Project extends BaseModel<Project> {
 
   // associations
 
-  @HasMany(() => ProjectMembership, cascade)
+  @HasMany(() => ProjectMembership, byProject)
   declare project_memberships_project?: NonAttribute<ProjectMembership[]>;
 
-  @HasMany(() => Asset, cascade)
+  @HasMany(() => Asset, byProject)
   declare assets_project?: NonAttribute<Asset[]>;
 
-  @HasMany(() => PresignedUrlRequest, cascade)
+  @HasMany(() => PresignedUrlRequest, byProject)
   declare presigned_url_requests_project?: NonAttribute<PresignedUrlRequest[]>;
 
-  @HasMany(() => TourPage, cascade)
+  @HasMany(() => TourPage, byProject)
   declare tour_pages_project?: NonAttribute<TourPage[]>;
 
-  @HasMany(() => ProjectAudioTrack, cascade)
+  @HasMany(() => ProjectAudioTrack, byProject)
   declare project_audio_tracks_project?: NonAttribute<ProjectAudioTrack[]>;
 
-  @HasMany(() => ProjectTransitionSetting, cascade)
+  @HasMany(() => ProjectTransitionSetting, byProject)
   declare project_transition_settings_project?: NonAttribute<ProjectTransitionSetting[]>;
 
-  @HasMany(() => PublishEvent, cascade)
+  @HasMany(() => PublishEvent, byProject)
   declare publish_events_project?: NonAttribute<PublishEvent[]>;
 
-  @HasMany(() => PwaCache, cascade)
+  @HasMany(() => PwaCache, byProject)
   declare pwa_caches_project?: NonAttribute<PwaCache[]>;
 
-  @HasMany(() => AccessLog, cascade)
+  @HasMany(() => AccessLog, byProject)
   declare access_logs_project?: NonAttribute<AccessLog[]>;
 
-  @HasMany(() => ProjectElementDefault, cascade)
+  @HasMany(() => ProjectElementDefault, byProject)
   declare project_element_defaults_project?: NonAttribute<ProjectElementDefault[]>;
 
-  @HasMany(() => ProductionPresentationAccess, cascade)
+  @HasMany(() => ProductionPresentationAccess, byProject)
   declare production_presentation_access_project?: NonAttribute<ProductionPresentationAccess[]>;
 
-  @HasMany(() => ProjectUiControlSetting, cascade)
+  @HasMany(() => ProjectUiControlSetting, byProject)
   declare project_ui_control_settings_project?: NonAttribute<ProjectUiControlSetting[]>;
 }
-
-registerBaseTarget('projects', Project);

@@ -1,7 +1,7 @@
 import type { CreationOptional } from 'sequelize';
 import { Column, Table } from 'sequelize-typescript';
-import { date, ENVIRONMENTS, type Environment, enumeration, integer, table, text } from './columns';
-import { ProjectUserModel } from './user_scoped';
+import { date, ENVIRONMENTS, type Environment, enumeration, integer, table, text } from './base/columns';
+import { ProjectUserModel } from './base/project-user';
 
 export const PUBLISH_STATUSES = ['queued', 'running', 'success', 'failed'] as const;
 export type PublishStatus = (typeof PUBLISH_STATUSES)[number];

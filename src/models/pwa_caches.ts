@@ -1,7 +1,7 @@
 import type { CreationOptional } from 'sequelize';
 import { Column, Table } from 'sequelize-typescript';
-import { boolean, date, ENVIRONMENTS, type Environment, enumeration, json, table, text } from './columns';
-import { ProjectScopedModel } from './project_scoped';
+import { boolean, date, ENVIRONMENTS, type Environment, enumeration, json, table, text } from './base/columns';
+import { ProjectScopedModel } from './base/project-scoped';
 
 @Table(table('pwa_caches'))
 export class PwaCache extends ProjectScopedModel<PwaCache> {

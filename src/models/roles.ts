@@ -1,9 +1,10 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
 import { BelongsToMany, Column, HasMany, Table } from 'sequelize-typescript';
-import { BaseModel } from './base';
-import { table, text } from './columns';
+import { table, text } from './base/columns';
+import type { BelongsToManyMethods } from './base/many-to-many';
+import { BaseModel } from './base/model';
 import { Permission } from './permissions';
-import { RolePermission } from './rolesPermissionsPermissions';
+import { RolePermission } from './roles_permissions_permissions';
 import { User } from './users';
 
 @Table(table('roles'))
@@ -24,6 +25,9 @@ export class Role extends BaseModel<Role> {
   })
   declare permissions?: NonAttribute<Permission[]>;
 
-  @HasMany(() => User, { foreignKey: 'app_roleId', onDelete: 'SET NULL' })
+  @HasMany(() => User, { foreignKey: 'app_roleId' })
   declare users_app_role?: NonAttribute<User[]>;
 }
+
+// Sequelize adds these methods at run time; the merge types them (the class itself declares no such members).
+export interface Role extends BelongsToManyMethods<Permission, 'Permission', 'Permissions'> {}

@@ -1,7 +1,7 @@
 import type { CreationOptional } from 'sequelize';
 import { Column, Table } from 'sequelize-typescript';
-import { boolean, ENVIRONMENTS, type Environment, enumeration, integer, json, table, text } from './columns';
-import { ProjectScopedModel } from './project_scoped';
+import { boolean, ENVIRONMENTS, type Environment, enumeration, integer, json, table, text } from './base/columns';
+import { ProjectScopedModel } from './base/project-scoped';
 
 /** The page's elements (buttons, hotspots, galleries, tooltips, media players), links and transitions. */
 export type UiSchema = Record<string, unknown> | unknown[];

@@ -22,10 +22,11 @@ import {
   Scopes,
   Table,
 } from 'sequelize-typescript';
-import { hasherFor, isHashOf, MAX_PASSWORD_BYTES } from '../password';
+import { hasherFor, isHashOf, MAX_PASSWORD_BYTES } from '../auth/password';
 import { AccessLog } from './access_logs';
-import { BaseModel, registerBaseTarget } from './base';
-import { boolean, date, foreignKey, table, text } from './columns';
+import { boolean, date, foreignKey, table, text } from './base/columns';
+import type { BelongsToManyMethods } from './base/many-to-many';
+import { BaseModel } from './base/model';
 import { File } from './file';
 import { Permission } from './permissions';
 import { PresignedUrlRequest } from './presigned_url_requests';
@@ -33,7 +34,7 @@ import { ProductionPresentationAccess } from './production_presentation_access';
 import { ProjectMembership } from './project_memberships';
 import { PublishEvent } from './publish_events';
 import { Role } from './roles';
-import { UserCustomPermission } from './usersCustom_permissionsPermissions';
+import { UserCustomPermission } from './users_custom_permissions_permissions';
 
 /** Columns that never leave the model unless the `withSecrets` scope asks for them. */
 export const USER_SECRET_FIELDS = ['password', 'emailVerificationToken', 'passwordResetToken'] as const;
@@ -111,7 +112,7 @@ export class User extends BaseModel<User> {
 
   // associations
 
-  @BelongsTo(() => Role, { foreignKey: 'app_roleId', as: 'app_role', onDelete: 'SET NULL', onUpdate: 'CASCADE' })
+  @BelongsTo(() => Role, { foreignKey: 'app_roleId', as: 'app_role' })
   declare app_role?: NonAttribute<Role | null>;
 
   @BelongsToMany(() => Permission, {
@@ -122,19 +123,19 @@ export class User extends BaseModel<User> {
   })
   declare custom_permissions?: NonAttribute<Permission[]>;
 
-  @HasMany(() => ProjectMembership, { foreignKey: 'userId', onDelete: 'SET NULL' })
+  @HasMany(() => ProjectMembership, { foreignKey: 'userId' })
   declare project_memberships_user?: NonAttribute<ProjectMembership[]>;
 
-  @HasMany(() => PresignedUrlRequest, { foreignKey: 'userId', onDelete: 'SET NULL' })
+  @HasMany(() => PresignedUrlRequest, { foreignKey: 'userId' })
   declare presigned_url_requests_user?: NonAttribute<PresignedUrlRequest[]>;
 
-  @HasMany(() => PublishEvent, { foreignKey: 'userId', onDelete: 'SET NULL' })
+  @HasMany(() => PublishEvent, { foreignKey: 'userId' })
   declare publish_events_user?: NonAttribute<PublishEvent[]>;
 
-  @HasMany(() => AccessLog, { foreignKey: 'userId', onDelete: 'SET NULL' })
+  @HasMany(() => AccessLog, { foreignKey: 'userId' })
   declare access_logs_user?: NonAttribute<AccessLog[]>;
 
-  @HasMany(() => ProductionPresentationAccess, { foreignKey: 'userId', onDelete: 'CASCADE' })
+  @HasMany(() => ProductionPresentationAccess, { foreignKey: 'userId' })
   declare production_presentation_access_user?: NonAttribute<ProductionPresentationAccess[]>;
 
   // Polymorphic: `file` rows point here through belongsTo/belongsToId/belongsToColumn, so no FK constraint.
@@ -237,4 +238,5 @@ export class User extends BaseModel<User> {
   }
 }
 
-registerBaseTarget('users', User);
+// Sequelize adds these methods at run time; the merge types them (the class itself declares no such members).
+export interface User extends BelongsToManyMethods<Permission, 'Custom_permission', 'Custom_permissions'> {}

@@ -1,5 +1,5 @@
 import type { ModelStatic, CreationAttributes as SequelizeCreation } from 'sequelize';
-import type { Db } from '../db';
+import type { Db } from '../db/create-db';
 import type {
   AccessLog,
   Asset,
@@ -31,7 +31,8 @@ export function unique(): number {
   return sequence;
 }
 
-type Overrides<M extends import('sequelize').Model> = Partial<SequelizeCreation<M>>;
+/** The columns a factory's caller sets; the rest get plausible values. */
+export type Overrides<M extends import('sequelize').Model> = Partial<SequelizeCreation<M>>;
 
 async function make<M extends import('sequelize').Model>(
   model: ModelStatic<M>,

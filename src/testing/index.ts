@@ -1,9 +1,9 @@
 import type { SequelizeOptions } from 'sequelize-typescript';
-import { type CreateDbOptions, createDb, type Db } from '../db';
-import { migrate } from '../migrate';
-import { createMemoryDatabase, memoryDialectModule } from '../pg-mem';
+import { type CreateDbOptions, createDb, type Db } from '../db/create-db';
+import { createMemoryDatabase, memoryDialectModule } from '../memory/pg-mem';
+import { migrate } from '../migrations/runner';
 
-export { build, type Factories, unique } from './factories';
+export { build, type Factories, type Overrides, unique } from './factories';
 
 /** An in-memory database with the current schema, for a consumer's unit tests. */
 export type TestDb = Db & {

@@ -1,7 +1,7 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { InjectConnection, SequelizeModule } from '@nestjs/sequelize';
-import { models, Project, ProjectMembership, TourPage } from '@tbp/models';
+import { dbConfig, models, Project, ProjectMembership, sequelizeOptions, TourPage } from '@tbp/models';
 import { migrate } from '@tbp/models/migrations';
 import { inMemorySequelizeOptions } from '@tbp/models/testing';
 import type { Sequelize } from 'sequelize-typescript';
@@ -10,12 +10,18 @@ import { ProjectsService } from './projects.service';
 import { ValidationFilter } from './validation.filter';
 
 /**
- * The app. On PostgreSQL, pass the connection (`host`, `database`, ... or a URL) instead of
- * `inMemorySequelizeOptions()`; the schema comes from the package's migrations either way.
+ * The app: on the PostgreSQL server that `DATABASE_URL` / `DB_*` and `NODE_ENV` select, or in memory when
+ * `NODE_ENV=test` (as its e2e test runs). The schema comes from the package's migrations either way.
  */
+const connection = dbConfig();
+
 @Module({
   imports: [
-    SequelizeModule.forRoot({ ...inMemorySequelizeOptions(), models, synchronize: false }),
+    SequelizeModule.forRoot({
+      ...(connection.inMemory ? inMemorySequelizeOptions() : sequelizeOptions(connection)),
+      models,
+      synchronize: false,
+    }),
     SequelizeModule.forFeature([Project, TourPage, ProjectMembership]),
   ],
   controllers: [ProjectsController],

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import moment from 'moment';
+import type { IMemoryDb } from 'pg-mem';
+
+/**
+ * The glue that lets Sequelize drive pg-mem. Everything here works around a
+ * gap of pg-mem, not of the package; the same behaviour holds on PostgreSQL.
+ */
+
+// Sequelize looks an ENUM type up in pg_type JOIN pg_enum, which pg-mem cannot join.
+const ENUM_LOOKUP = /\bFROM\s+pg_type\s+t\s+JOIN\s+pg_enum\b/i;
+// ...and creates it inside a `DO '...'` block, which pg-mem cannot parse.
+const ENUM_CREATE_BLOCK = /^\s*DO\s+'BEGIN\s+(CREATE\s+TYPE\s+[\s\S]+?);\s*EXCEPTION\s+WHEN\s+duplicate_object/i;
+
+export function createMemoryDatabase(): IMemoryDb {
+  // Loaded here, not at import: an app on PostgreSQL never pays for pg-mem's start-up.
+  const { DataType, newDb } = require('pg-mem') as typeof import('pg-mem');
+  // pg-mem parses Sequelize's timestamps ('2026-01-01 00:00:00.000 +00:00') through moment's Date fallback,
+  // which is correct for that format but prints a deprecation warning on every insert.
+  moment.suppressDeprecationWarnings = true;
+  const mem = newDb({ autoCreateForeignKeyIndices: false });
+  mem.public.registerFunction({
+    name: 'gen_random_uuid',
+    returns: DataType.uuid,
+    implementation: randomUUID,
+    impure: true,
+  });
+  // The migration lock: one process owns an in-memory database, so there is nobody to wait for.
+  mem.public.registerFunction({
+    name: 'pg_advisory_xact_lock',
+    args: [DataType.bigint],
+    returns: DataType.bool,
+    implementation: () => true,
+    impure: true,
+  });
+  mem.public.interceptQueries((sql) => {
+    if (ENUM_LOOKUP.test(sql)) return [];
+    const block = ENUM_CREATE_BLOCK.exec(sql);
+    if (block?.[1]) {
+      try {
+        mem.public.none(block[1].replace(/''/g, "'"));
+      } catch (error) {
+        if (!/already exists/i.test(String(error))) throw error;
+      }
+      return [];
+    }
+    return null;
+  });
+  return mem;
+}
+
+type QueryConfig = { text: string; values?: unknown[] } & Record<string, unknown>;
+type PgClient = new (...args: unknown[]) => { query(...args: unknown[]): unknown };
+
+function literal(value: unknown): string {
+  // pg's own conversion of a JavaScript value to the text PostgreSQL receives (loaded with pg-mem, on first use).
+  const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknown): unknown };
+  const prepared = prepareValue(value);
+  if (prepared === null || prepared === undefined) return 'NULL';
+  const text = Buffer.isBuffer(prepared) ? `\\x${prepared.toString('hex')}` : String(prepared);
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+function inline(text: string, values: unknown[]): string {
+  return text.replace(/\$(\d+)/g, (placeholder, index: string) => {
+    const position = Number(index) - 1;
+    if (position >= values.length) throw new Error(`no value for the query parameter ${placeholder}`);
+    return literal(values[position]);
+  });
+}
+
+/**
+ * The `pg` module to give Sequelize for a pg-mem database. pg-mem's adapter
+ * writes parameters into the query as `E'...'` strings, which its own parser
+ * then fails on for text holding both a backslash and a double quote; this
+ * one writes them as standard strings ('...' with quotes doubled), which it
+ * reads back exactly, as PostgreSQL does.
+ */
+export function memoryDialectModule(mem: IMemoryDb): object {
+  const pg = mem.adapters.createPg() as { Client: PgClient } & Record<string, unknown>;
+  class Client extends pg.Client {
+    override query(config: unknown, values?: unknown, ...rest: unknown[]): unknown {
+      if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {
+        return super.query(inline(config, values), ...rest);
+      }
+      if (config && typeof config === 'object' && Array.isArray((config as QueryConfig).values)) {
+        const { text, values: parameters, ...others } = config as QueryConfig;
+        if (parameters && parameters.length > 0)
+          return super.query({ ...others, text: inline(text, parameters) }, values, ...rest);
+      }
+      return super.query(config, values, ...rest);
+    }
+  }
+  return { ...pg, Client };
+}

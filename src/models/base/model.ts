@@ -1,0 +1,182 @@
+import type {
+  CreationOptional,
+  DestroyOptions,
+  InferAttributes,
+  InferCreationAttributes,
+  InstanceDestroyOptions,
+  InstanceRestoreOptions,
+  Attributes as ModelAttributes,
+  ModelStatic,
+  NonAttribute,
+  RestoreOptions,
+  Model as SequelizeModel,
+  Transaction,
+} from 'sequelize';
+import {
+  AfterDestroy,
+  AfterRestore,
+  BeforeBulkDestroy,
+  BeforeBulkRestore,
+  BeforeRestore,
+  BelongsTo,
+  Column,
+  DataType,
+  Default,
+  Model,
+  type ModelCtor,
+  PrimaryKey,
+} from 'sequelize-typescript';
+import type { User } from '../users';
+import { foreignKey, text, uuid } from './columns';
+import { certainlyValid, type ValidationOptions } from './fast-validate';
+import { hasSoftCascade, restoreChildren, softDeleteChildren } from './soft-cascade';
+
+/**
+ * The base classes associate with `users` and `projects`, whose own files
+ * extend these classes: a static import would be a cycle that breaks
+ * whichever file loads first. The thunk requires the target when
+ * sequelize-typescript builds the associations, by which time every model
+ * file has loaded; nothing is registered as a side effect of loading.
+ */
+export const usersModel = (): ModelCtor => (require('../users') as typeof import('../users')).User;
+export const projectsModel = (): ModelCtor => (require('../projects') as typeof import('../projects')).Project;
+
+/**
+ * The columns every table has (decision D2): a UUID v4 key, an import hash for
+ * deduplicated imports, timestamps with soft delete, and who created and last
+ * updated the row.
+ */
+export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttributes<M>, InferCreationAttributes<M>> {
+  @PrimaryKey
+  @Default(DataType.UUIDV4)
+  @Column(uuid('Id', { allowNull: false }))
+  declare id: CreationOptional<string>;
+
+  @Column(text('Import hash', { unique: true, len: [0, 255] }, 255))
+  declare importHash: CreationOptional<string | null>;
+
+  @Column(foreignKey('Created by', 'SET NULL'))
+  declare createdById: CreationOptional<string | null>;
+
+  @Column(foreignKey('Updated by', 'SET NULL'))
+  declare updatedById: CreationOptional<string | null>;
+
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+  declare deletedAt: CreationOptional<Date | null>;
+
+  // associations
+
+  @BelongsTo(usersModel, {
+    foreignKey: 'createdById',
+    as: 'createdBy',
+  })
+  declare createdBy?: NonAttribute<User | null>;
+
+  @BelongsTo(usersModel, {
+    foreignKey: 'updatedById',
+    as: 'updatedBy',
+  })
+  declare updatedBy?: NonAttribute<User | null>;
+
+  // hooks: a soft delete takes along the children the spec cascades, and a restore brings back those it took
+
+  /** @internal A hook of the soft cascade. */
+  @BeforeBulkDestroy
+  @BeforeBulkRestore
+  static runRowHooksForSoftCascade(this: ModelCtor, options: { individualHooks?: boolean }): void {
+    if (hasSoftCascade(this)) options.individualHooks = true;
+  }
+
+  /** @internal A hook of the soft cascade. */
+  @AfterDestroy
+  static async softDeleteChildren(row: AnyBase, options: { force?: boolean; transaction?: Transaction }) {
+    const model = row.constructor as ModelCtor;
+    if (options.force || !hasSoftCascade(model)) return;
+    // A static destroy sets deletedAt in one UPDATE and leaves the instances as they were: read it back.
+    const deletedAt =
+      row.deletedAt ??
+      (
+        (await model.findByPk(row.id, {
+          paranoid: false,
+          attributes: ['deletedAt'],
+          transaction: options.transaction,
+        })) as AnyBase | null
+      )?.deletedAt;
+    if (deletedAt) await softDeleteChildren(model, [row.id], deletedAt, options.transaction);
+  }
+
+  /** @internal A hook of the soft cascade. */
+  @BeforeRestore
+  static rememberDeletedAt(row: AnyBase): void {
+    if (row.deletedAt) deletedWith.set(row, row.deletedAt);
+  }
+
+  /** @internal A hook of the soft cascade. */
+  @AfterRestore
+  static async restoreChildren(row: AnyBase, options: { transaction?: Transaction }): Promise<void> {
+    const model = row.constructor as ModelCtor;
+    const deletedAt = deletedWith.get(row);
+    deletedWith.delete(row);
+    if (deletedAt && hasSoftCascade(model)) await restoreChildren(model, [row.id], deletedAt, options.transaction);
+  }
+
+  // methods: the cascades run in one transaction with the row's own change
+
+  override async destroy(options: InstanceDestroyOptions = {}): Promise<void> {
+    await inTransaction(this, options, (withTransaction) => super.destroy(withTransaction));
+  }
+
+  override async restore(options: InstanceRestoreOptions = {}): Promise<void> {
+    await inTransaction(this, options, (withTransaction) => super.restore(withTransaction));
+  }
+
+  /**
+   * Validation, with a fast path: a row that certainly passes (see
+   * `certainlyValid`) skips Sequelize's validator, which builds a promise per
+   * validator of every field; any doubt goes to Sequelize, which decides.
+   */
+  override async validate(options?: ValidationOptions): Promise<void> {
+    if (certainlyValid(this, options)) return;
+    await super.validate(options);
+  }
+
+  static override async destroy<M extends SequelizeModel>(
+    this: ModelStatic<M>,
+    options: DestroyOptions<ModelAttributes<M>> = {},
+  ): Promise<number> {
+    return inTransaction(this as unknown as ModelCtor, options, (withTransaction) =>
+      Model.destroy.call(this, withTransaction),
+    );
+  }
+
+  static override async restore<M extends SequelizeModel>(
+    this: ModelStatic<M>,
+    options: RestoreOptions<ModelAttributes<M>> = {},
+  ): Promise<void> {
+    await inTransaction(this as unknown as ModelCtor, options, (withTransaction) =>
+      Model.restore.call(this, withTransaction),
+    );
+  }
+}
+
+/** A row of any model, as the hooks shared by every model see it. */
+type AnyBase = BaseModel<never>;
+
+/** The deletedAt a row had before its restore, for the restore of its children. */
+const deletedWith = new WeakMap<object, Date>();
+
+/**
+ * Runs `work` in the caller's transaction, or in a new one when the model
+ * cascades soft deletes and none was given, so that a row and its children
+ * change together or not at all.
+ */
+export async function inTransaction<T, O extends { transaction?: Transaction | null; force?: boolean }>(
+  target: Model | ModelCtor,
+  options: O,
+  work: (options: O) => Promise<T>,
+): Promise<T> {
+  const model = (target instanceof Model ? target.constructor : target) as ModelCtor;
+  if (options.transaction || options.force || !hasSoftCascade(model) || !model.sequelize) return work(options);
+  return model.sequelize.transaction((transaction) => work({ ...options, transaction }));
+}
