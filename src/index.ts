@@ -24,6 +24,7 @@ export {
   type SeedReport,
   seedRbac,
 } from './content/seed';
+export { currentActorId, withActor } from './db/actor';
 export {
   DB_ENVIRONMENTS,
   type DbConfig,
@@ -34,6 +35,7 @@ export {
   sequelizeOptions,
 } from './db/config';
 export { type CreateDbOptions, createDb, type Db, TbpSequelize } from './db/create-db';
+export { InvalidIdError } from './db/ids';
 export { dropSchema, syncSchema } from './db/sync';
 export * from './migrations/entry';
 export * from './models';

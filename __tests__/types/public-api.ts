@@ -129,7 +129,10 @@ export function registry(): void {
     | 'file'
     | 'sequelize'
     | 'Sequelize'
+    | 'withActor'
   >();
+  expectTypeOf(db.withActor('u', () => 1)).toEqualTypeOf<number>();
+  expectTypeOf(db.withActor('u', async () => 'x')).toEqualTypeOf<Promise<string>>();
   // @ts-expect-error the registry has no such table
   db.customers;
 }
