@@ -2,6 +2,40 @@ import 'reflect-metadata';
 
 export type { CreationOptional, InferAttributes, InferCreationAttributes } from 'sequelize';
 export {
+  type AccessDb,
+  type AccessQueryOptions,
+  type CanOptions,
+  can,
+  canWhy,
+  permissionsOf,
+  projectAccess,
+  visibleProductionPages,
+} from './access/decisions';
+export {
+  ACCESS_LOG_LIMITS,
+  type AccessLogEntry,
+  DurationError,
+  logAccess,
+  type PruneOptions,
+  parseDuration,
+  pruneAccessLogs,
+} from './access/logs';
+export {
+  type AccessAction,
+  type AccessDecision,
+  type AccessEntity,
+  type AccessRule,
+  CRUD_ACTIONS,
+  type CrudAction,
+  ENTITY_RULES,
+  LEVELS_ASCENDING,
+  type LevelRule,
+  PROJECT_ACTION_RULES,
+  PROJECT_ACTIONS,
+  type ProjectAction,
+  permissionFor,
+} from './access/rules';
+export {
   bcryptRounds,
   createInlineHasher,
   isBcryptHash,
