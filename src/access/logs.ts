@@ -88,12 +88,20 @@ export async function pruneAccessLogs(db: AccessDb, options: PruneOptions): Prom
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`pruneAccessLogs: batchSize must be a positive integer, got ${batchSize}`);
   }
-  const sql = `DELETE FROM access_logs WHERE id IN (SELECT id FROM access_logs WHERE accessed_at < $1 LIMIT $2) RETURNING id`;
+  // Two statements a batch, not `DELETE ... WHERE id IN (SELECT ... LIMIT n)`: pg-mem re-runs that subquery
+  // row by row and deletes every match at once. The DELETE counts only what it removed itself.
+  const pick = 'SELECT id FROM access_logs WHERE accessed_at < $1 LIMIT $2';
   let deleted = 0;
   for (;;) {
-    const rows = await sequelize.query(sql, { bind: [cutoff, batchSize], type: QueryTypes.SELECT });
-    deleted += rows.length;
-    if (rows.length < batchSize) return deleted;
+    const ids = (
+      await sequelize.query<{ id: string }>(pick, { bind: [cutoff, batchSize], type: QueryTypes.SELECT })
+    ).map((row) => row.id);
+    if (ids.length > 0) {
+      const placeholders = ids.map((_, i) => `$${i + 1}`).join(', ');
+      const sql = `DELETE FROM access_logs WHERE id IN (${placeholders}) RETURNING id`;
+      deleted += (await sequelize.query(sql, { bind: ids, type: QueryTypes.SELECT })).length;
+    }
+    if (ids.length < batchSize) return deleted;
   }
 }
 
