@@ -4,9 +4,11 @@ export type { CreationOptional, InferAttributes, InferCreationAttributes } from 
 export {
   type AccessDb,
   type AccessQueryOptions,
+  type CanArguments,
   type CanOptions,
   can,
   canWhy,
+  type EntityFor,
   permissionsOf,
   projectAccess,
   visibleProductionPages,

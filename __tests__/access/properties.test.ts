@@ -142,7 +142,7 @@ const requests: fc.Arbitrary<Asked[]> = fc.array(
     project: fc.option(fc.nat({ max: PROJECTS - 1 }), { nil: null, freq: 5 }),
     environment: fc.constantFrom('dev', 'dev', 'stage', 'production' as const),
   }),
-  { minLength: 16, maxLength: 16 },
+  { minLength: 12, maxLength: 12 },
 );
 
 // The reference: D9 read straight off the graph.

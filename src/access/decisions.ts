@@ -4,10 +4,10 @@ import type { Environment } from '../models/base/columns';
 import type { AccessLevel } from '../models/project_memberships';
 import type { TourPage } from '../models/tour_pages';
 import {
+  type AccessAction,
   type AccessDecision,
   type AccessEntity,
   type AccessFacts,
-  type CrudAction,
   decide,
   type ProjectAction,
   permissionFor,
@@ -90,31 +90,23 @@ function factsOf(rows: { kind: string; value: string }[]): AccessFacts {
   return facts;
 }
 
+/** A project action is about a project: its entity is `projects` and it names the project. */
+export type EntityFor<A extends AccessAction> = A extends ProjectAction ? 'projects' : AccessEntity;
+export type CanArguments<A extends AccessAction> = A extends ProjectAction
+  ? [options: CanOptions & { projectId: string }]
+  : [options?: CanOptions];
+
 /**
  * Whether `userId` may do `action` on `entity`, and which rule of D9 said so:
  * `{ allowed, rule, reason }`, the reason fit for a log line or a 403. An
  * anonymous caller (`null`) is refused without a query.
  */
-export async function canWhy(
+export async function canWhy<A extends AccessAction>(
   db: AccessDb,
   userId: string | null | undefined,
-  action: CrudAction,
-  entity: AccessEntity,
-  options?: CanOptions,
-): Promise<AccessDecision>;
-export async function canWhy(
-  db: AccessDb,
-  userId: string | null | undefined,
-  action: ProjectAction,
-  entity: 'projects',
-  options: CanOptions & { projectId: string },
-): Promise<AccessDecision>;
-export async function canWhy(
-  db: AccessDb,
-  userId: string | null | undefined,
-  action: CrudAction | ProjectAction,
-  entity: AccessEntity,
-  options: CanOptions = {},
+  action: A,
+  entity: EntityFor<A>,
+  ...[options = {}]: CanArguments<A>
 ): Promise<AccessDecision> {
   const projectId = options.projectId ?? null;
   if (projectId !== null) assertUuid('projectId', projectId);
@@ -137,28 +129,14 @@ export async function canWhy(
  * membership of `options.projectId` must have the level the action needs.
  * `canWhy` says which rule decided.
  */
-export async function can(
+export async function can<A extends AccessAction>(
   db: AccessDb,
   userId: string | null | undefined,
-  action: CrudAction,
-  entity: AccessEntity,
-  options?: CanOptions,
-): Promise<boolean>;
-export async function can(
-  db: AccessDb,
-  userId: string | null | undefined,
-  action: ProjectAction,
-  entity: 'projects',
-  options: CanOptions & { projectId: string },
-): Promise<boolean>;
-export async function can(
-  db: AccessDb,
-  userId: string | null | undefined,
-  action: CrudAction | ProjectAction,
-  entity: AccessEntity,
-  options: CanOptions = {},
+  action: A,
+  entity: EntityFor<A>,
+  ...options: CanArguments<A>
 ): Promise<boolean> {
-  return (await canWhy(db, userId, action as CrudAction, entity, options)).allowed;
+  return (await canWhy(db, userId, action, entity, ...options)).allowed;
 }
 
 const PERMISSIONS_SQL = `
