@@ -88,7 +88,12 @@ test('a presentation shows each visitor what D9 lets them see; a private one is 
   const outsider = await build.user(db);
   const open = await build.project(db, { production_presentation_visibility: 'public' });
   const closed = await build.project(db, { production_presentation_visibility: 'private' });
-  await build.projectMembership(db, { projectId: closed.id, userId: member.id, access_level: 'viewer', is_active: true });
+  await build.projectMembership(db, {
+    projectId: closed.id,
+    userId: member.id,
+    access_level: 'viewer',
+    is_active: true,
+  });
   for (const project of [open, closed]) {
     await build.tourPage(db, { projectId: project.id, environment: 'production', slug: 'intro', sort_order: 1 });
     await build.tourPage(db, {
