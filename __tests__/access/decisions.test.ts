@@ -162,7 +162,7 @@ describe('D9: every level x every action x every environment, by membership', ()
     ).toEqual({
       allowed: false,
       rule: 'level-too-low',
-      reason: 'UPDATE on tour_pages needs editor access or higher; the user is a viewer',
+      reason: 'UPDATE on tour_pages needs editor access or higher; the user has viewer access',
     });
     expect(
       await canWhy(t.db, users.owner, 'UPDATE', 'tour_pages', { projectId: project, environment: 'production' }),

@@ -196,7 +196,10 @@ export function decide(facts: AccessFacts, request: AccessRequest): AccessDecisi
     return refuse('project-deleted', 'The project is deleted: its owners may only restore it');
   }
   if (!levelAtLeast(membership.level, rule.level)) {
-    return refuse('level-too-low', `${what} needs ${rule.level} access or higher; the user is a ${membership.level}`);
+    return refuse(
+      'level-too-low',
+      `${what} needs ${rule.level} access or higher; the user has ${membership.level} access`,
+    );
   }
   if (rule.devOnly && environment !== 'dev') {
     const where = environment ?? 'an unnamed environment';

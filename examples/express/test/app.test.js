@@ -63,7 +63,7 @@ test('the guard refuses with D9’s reason: 403 for members below the level, 401
   assert.deepEqual(byViewer.body, {
     error: 'forbidden',
     rule: 'level-too-low',
-    reason: 'CREATE on tour_pages needs editor access or higher; the user is a viewer',
+    reason: 'CREATE on tour_pages needs editor access or higher; the user has viewer access',
   });
 
   const inProduction = await as(editor.id)

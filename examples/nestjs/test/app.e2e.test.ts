@@ -62,7 +62,7 @@ test('the guard refuses with D9’s reason: 403 below the level or outside dev, 
   const byViewer = await as(viewer.id).post(`/projects/${projectId}/pages`).send({ name: 'X', slug: 'x' });
   assert.equal(byViewer.status, 403);
   assert.equal(byViewer.body.rule, 'level-too-low');
-  assert.equal(byViewer.body.reason, 'CREATE on tour_pages needs editor access or higher; the user is a viewer');
+  assert.equal(byViewer.body.reason, 'CREATE on tour_pages needs editor access or higher; the user has viewer access');
 
   const inProduction = await as(owner.id)
     .post(`/projects/${projectId}/pages`)
