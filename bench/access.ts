@@ -287,6 +287,13 @@ async function measure(ops: Operation[]) {
   return samples;
 }
 
+/** A Markdown table laid out as the repository's formatter lays it out, so that the file stays lint-clean. */
+function markdownTable(rows: string[][]): string {
+  const widths = (rows[0] ?? []).map((_, c) => Math.max(3, ...rows.map((row) => (row[c] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join(' | ')} |`;
+  return [line(rows[0] ?? []), line(widths.map((width) => '-'.repeat(width))), ...rows.slice(1).map(line)].join('\n');
+}
+
 /** Puts the section between its markers in RESULTS.md, or at its end. */
 export function withSection(results: string, section: string): string {
   const block = `${SECTION_START}\n${section}\n${SECTION_END}`;
@@ -315,16 +322,20 @@ async function main() {
       '',
       `PostgreSQL ${rows[0]?.server_version}. Data: ${PROJECTS.toLocaleString('en')} projects (half private) x ${PAGES_PER_PROJECT} pages, ${USERS} users (one in ten with a seeded role), 3 memberships and one outsider asked about per project. ${ROUNDS} interleaved rounds after a warm-up; medians with the range of the rounds. Raw is the same answer hand-written with EXISTS subqueries, through pg; both sides were first checked to agree on 300 questions.`,
       '',
-      '| operation | package | raw pg | package / raw | target |',
-      '|---|---|---|---|---|',
     ];
+    const table = [['operation', 'package', 'raw pg', 'package / raw', 'target']];
     for (const [name, byVariant] of Object.entries(samples)) {
       const ratio = byVariant.package.map((value, i) => value / (byVariant.raw[i] as number));
       const met = median(ratio) <= TARGET ? 'met' : '**missed**';
-      lines.push(
-        `| ${name} | ${summary(byVariant.package)} | ${summary(byVariant.raw)} | ${summary(ratio, 2)} | <= ${TARGET}x raw: ${met} |`,
-      );
+      table.push([
+        name,
+        summary(byVariant.package),
+        summary(byVariant.raw),
+        summary(ratio, 2),
+        `<= ${TARGET}x raw: ${met}`,
+      ]);
     }
+    lines.push(markdownTable(table));
     const section = lines.join('\n');
     const results = (() => {
       try {
