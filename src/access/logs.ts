@@ -93,13 +93,19 @@ export async function pruneAccessLogs(db: AccessDb, options: PruneOptions): Prom
   const pick = 'SELECT id FROM access_logs WHERE accessed_at < $1 LIMIT $2';
   let deleted = 0;
   for (;;) {
+    // Both statements on the primary: a SELECT-typed query would go to a replica, which, lagging, would hand
+    // back ids already deleted, and the loop would never end.
     const ids = (
-      await sequelize.query<{ id: string }>(pick, { bind: [cutoff, batchSize], type: QueryTypes.SELECT })
+      await sequelize.query<{ id: string }>(pick, {
+        bind: [cutoff, batchSize],
+        type: QueryTypes.SELECT,
+        useMaster: true,
+      })
     ).map((row) => row.id);
     if (ids.length > 0) {
       const placeholders = ids.map((_, i) => `$${i + 1}`).join(', ');
       const sql = `DELETE FROM access_logs WHERE id IN (${placeholders}) RETURNING id`;
-      deleted += (await sequelize.query(sql, { bind: ids, type: QueryTypes.SELECT })).length;
+      deleted += (await sequelize.query(sql, { bind: ids, type: QueryTypes.SELECT, useMaster: true })).length;
     }
     if (ids.length < batchSize) return deleted;
   }
