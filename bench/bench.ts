@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -347,7 +347,7 @@ async function main() {
   const plain = require(plainModule).define(plainSequelize) as Record<string, PlainModel>;
 
   const samples = await measureQueries({ db, plain, pool }, fixture);
-  const { rows } = await pool.query<{ version: string }>('SHOW server_version');
+  const { rows } = await pool.query<{ server_version: string }>('SHOW server_version');
   await Promise.all([db.sequelize.close(), plainSequelize.close(), pool.end()]);
 
   process.stderr.write('cold start ...\n');
@@ -361,7 +361,7 @@ async function main() {
   lines.push('# Benchmark results', '');
   lines.push(
     `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}.`,
-    `Node ${process.versions.node}, PostgreSQL ${rows[0]?.version}, sequelize ${version('sequelize')}, sequelize-typescript ${version('sequelize-typescript')}, pg ${version('pg')}, pg-mem ${version('pg-mem')}, bcryptjs ${version('bcryptjs')}.`,
+    `Node ${process.versions.node}, PostgreSQL ${rows[0]?.server_version}, sequelize ${version('sequelize')}, sequelize-typescript ${version('sequelize-typescript')}, pg ${version('pg')}, pg-mem ${version('pg-mem')}, bcryptjs ${version('bcryptjs')}.`,
     `Data: ${PROJECTS.toLocaleString('en')} projects x ${PAGES_PER_PROJECT} pages with a ~1 KB UI schema, 500 users, 3 memberships a project.`,
     `${ROUNDS} interleaved rounds after a warm-up round (the order of the variants rotates each round); medians, with the range of the rounds in brackets.`,
     '',
@@ -424,7 +424,10 @@ async function main() {
       return '';
     }
   })();
-  writeFileSync(join(__dirname, 'RESULTS.md'), `${report}${peers}${notes}`);
+  // The access decisions' section (bench/access.ts, run after this script) stays until it is measured again.
+  const previous = existsSync(join(__dirname, 'RESULTS.md')) ? readFileSync(join(__dirname, 'RESULTS.md'), 'utf8') : '';
+  const access = /<!-- access:start -->[\s\S]*<!-- access:end -->/.exec(previous)?.[0];
+  writeFileSync(join(__dirname, 'RESULTS.md'), `${report}${peers}${notes}${access ? `\n${access}\n` : ''}`);
   process.stdout.write(`${report}\n`);
   if (process.env.BENCH_PEERS === '1') {
     // Its own dependencies and a compile step: a process of its own (bench/peers/run.ts).
