@@ -6,175 +6,37 @@
 import 'reflect-metadata';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import bcrypt from 'bcryptjs';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { type Model, type ModelStatic, Sequelize } from 'sequelize';
 import { createDb, type Db, importRows, migrate } from '../src';
 import { HashPool } from '../src/auth/hash-pool';
 import { createTestDb } from '../src/testing';
+import {
+  type Fixture,
+  freshDatabase,
+  IMPORT_COLUMN_NAMES,
+  IMPORT_ROWS,
+  importParams,
+  median,
+  PAGES_PER_PROJECT,
+  PROJECTS,
+  prepareImport,
+  seed,
+  summary,
+  uiSchema,
+  urlOf,
+} from './data';
 import { plainSchemaSource } from './plain-schema';
 
 const ROOT = join(__dirname, '..');
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DATABASE = 'tbp_bench';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const PROJECTS = 1000;
-const PAGES_PER_PROJECT = 20;
-const IMPORT_ROWS = 10_000;
-
-function urlOf(database: string): string {
-  const url = new URL(SERVER);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
-
-/** Median with the spread of the rounds, as `1.23 (1.10-1.40)`. */
-function summary(values: number[], digits = 2): string {
-  return `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)})`;
-}
-
-function uiSchema(seed: number): Record<string, unknown> {
-  // About 1 KB of page elements, like the editor's.
-  return {
-    version: 3,
-    elements: Array.from({ length: 6 }, (_, i) => ({
-      id: `el-${seed}-${i}`,
-      type: ['hotspot', 'button', 'tooltip', 'gallery', 'text', 'media'][i],
-      x: (seed * 7 + i * 31) % 1920,
-      y: (seed * 13 + i * 17) % 1080,
-      label: `Element ${i} of page ${seed}`,
-      action: { kind: 'navigate', target: `page-${(seed + i) % 20}`, transition: 'fade' },
-    })),
-    links: [{ to: `page-${(seed + 1) % 20}` }, { to: `page-${(seed + 2) % 20}` }],
-  };
-}
-
-// ---------------------------------------------------------------------------------------------- setup
-
-async function freshDatabase(): Promise<void> {
-  const admin = new Client({ connectionString: SERVER });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  await admin.end();
-}
-
-async function insertMany(pool: Pool, table: string, columns: string[], rows: unknown[][], suffix = ''): Promise<void> {
-  for (let start = 0; start < rows.length; start += 500) {
-    const batch = rows.slice(start, start + 500);
-    const values: unknown[] = [];
-    const tuples = batch.map((row) => `(${row.map((value) => `$${values.push(value)}`).join(', ')})`);
-    await pool.query(
-      `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${tuples.join(', ')}${suffix}`,
-      values,
-    );
-  }
-}
-
-interface Fixture {
-  userIds: string[];
-  projectIds: string[];
-  benchProjectId: string;
-}
-
-async function seed(pool: Pool): Promise<Fixture> {
-  const now = new Date();
-  const hash = bcrypt.hashSync('benchmark password', 10);
-  const userIds = Array.from({ length: 500 }, () => randomUUID());
-  await insertMany(
-    pool,
-    'users',
-    [
-      'id',
-      'email',
-      'password',
-      'firstName',
-      'lastName',
-      'disabled',
-      'emailVerified',
-      'provider',
-      'createdAt',
-      'updatedAt',
-    ],
-    userIds.map((id, i) => [id, `user${i}@bench.example`, hash, 'Bench', `User ${i}`, false, true, 'local', now, now]),
-  );
-  const projectIds = Array.from({ length: PROJECTS }, () => randomUUID());
-  await insertMany(
-    pool,
-    'projects',
-    ['id', 'name', 'slug', 'production_presentation_visibility', 'createdAt', 'updatedAt'],
-    projectIds.map((id, i) => [id, `Project ${i}`, `project-${i}`, 'public', now, now]),
-  );
-  const pages: unknown[][] = [];
-  const memberships: unknown[][] = [];
-  projectIds.forEach((projectId, p) => {
-    for (let i = 0; i < PAGES_PER_PROJECT; i += 1) {
-      const environment = i % 2 ? 'production' : 'dev';
-      pages.push([
-        randomUUID(),
-        projectId,
-        environment,
-        `Page ${i}`,
-        `page-${i}`,
-        i,
-        false,
-        false,
-        JSON.stringify(uiSchema(p * 20 + i)),
-        now,
-        now,
-      ]);
-    }
-    for (let m = 0; m < 3; m += 1) {
-      const access = ['owner', 'editor', 'viewer'][m];
-      memberships.push([randomUUID(), projectId, userIds[(p * 3 + m) % userIds.length], access, true, now, now]);
-    }
-  });
-  await insertMany(
-    pool,
-    'tour_pages',
-    [
-      'id',
-      'projectId',
-      'environment',
-      'name',
-      'slug',
-      'sort_order',
-      'background_loop',
-      'requires_auth',
-      'ui_schema_json',
-      'createdAt',
-      'updatedAt',
-    ],
-    pages,
-  );
-  await insertMany(
-    pool,
-    'project_memberships',
-    ['id', 'projectId', 'userId', 'access_level', 'is_active', 'createdAt', 'updatedAt'],
-    memberships,
-  );
-  const benchProjectId = randomUUID();
-  await insertMany(
-    pool,
-    'projects',
-    ['id', 'name', 'slug', 'production_presentation_visibility', 'createdAt', 'updatedAt'],
-    [[benchProjectId, 'Writes', 'writes', 'public', now, now]],
-  );
-  await pool.query('VACUUM ANALYZE');
-  return { userIds, projectIds, benchProjectId };
-}
 
 // ---------------------------------------------------------------------------------------------- queries
 
@@ -198,6 +60,8 @@ interface Operation {
   /** Work done before a sample, outside the timing. */
   prepare?: (variant: Variant, round: number) => Promise<void>;
 }
+
+const IMPORT_COLUMNS = IMPORT_COLUMN_NAMES.map((column) => `"${column}"`).join(', ');
 
 const RAW_INCLUDE = `
   SELECT p.*, tp.id AS "tp.id", tp.name AS "tp.name", tp.slug AS "tp.slug", tp.ui_schema_json AS "tp.ui",
@@ -314,70 +178,14 @@ function operations(subjects: Subjects, fixture: Fixture): Operation[] {
   ];
 }
 
-const IMPORT_COLUMN_NAMES = [
-  'id',
-  'name',
-  'slug',
-  'projectId',
-  'environment',
-  'sort_order',
-  'background_loop',
-  'requires_auth',
-  'ui_schema_json',
-  'importHash',
-  'createdAt',
-  'updatedAt',
-];
-const IMPORT_COLUMNS = IMPORT_COLUMN_NAMES.map((column) => `"${column}"`).join(', ');
-
-/** The parameters of one imported page, in the order of IMPORT_COLUMNS. */
-function importParams(row: Record<string, unknown>, now: Date): unknown[] {
-  const json = JSON.stringify(row.ui_schema_json);
-  return [
-    randomUUID(),
-    row.name,
-    row.slug,
-    row.projectId,
-    row.environment,
-    row.sort_order,
-    false,
-    false,
-    json,
-    row.importHash,
-    now,
-    now,
-  ];
-}
-
 /** 10,000 pages into a new project, 1,000 of them already there by importHash. */
 function importOperation(subjects: Subjects): Operation {
   const { db, plain, pool } = subjects;
   const batches: Record<string, Record<string, unknown>[]> = {};
   const prepare = async (variant: Variant, round: number) => {
     const key = `${variant}-${round}`;
-    const projectId = randomUUID();
-    const now = new Date();
-    await pool.query(
-      `INSERT INTO projects (id, name, slug, production_presentation_visibility, "createdAt", "updatedAt") VALUES ($1, $2, $3, 'public', $4, $4)`,
-      [projectId, `Import ${key}`, `import-${key}`, now],
-    );
-    const rows = Array.from({ length: IMPORT_ROWS }, (_, i) => ({
-      name: `Imported ${i}`,
-      slug: `imported-${i}`,
-      projectId,
-      environment: 'dev',
-      sort_order: i,
-      ui_schema_json: uiSchema(i),
-      importHash: `${key}-${i}`,
-    }));
     // The first 1,000 were imported before: the run must skip them.
-    await insertMany(
-      pool,
-      'tour_pages',
-      IMPORT_COLUMN_NAMES,
-      rows.slice(0, 1000).map((row) => importParams(row, now)),
-    );
-    batches[key] = rows;
+    batches[key] = (await prepareImport(pool, key)) as unknown as Record<string, unknown>[];
   };
   const rawImport = async (rows: Record<string, unknown>[]) => {
     const now = new Date();
@@ -440,7 +248,7 @@ async function measureQueries(subjects: Subjects, fixture: Fixture) {
 // ---------------------------------------------------------------------------------------------- cold start
 
 function coldStart(plainModule: string) {
-  const url = urlOf(DATABASE);
+  const url = urlOf(SERVER, DATABASE);
   const scripts = {
     package: `require('reflect-metadata'); const { createDb } = require(${JSON.stringify(join(ROOT, 'dist'))}); createDb({ url: ${JSON.stringify(url)}, logging: false });`,
     plain: `const { Sequelize } = require('sequelize'); const s = new Sequelize(${JSON.stringify(url)}, { logging: false }); require(${JSON.stringify(plainModule)}).define(s);`,
@@ -524,8 +332,8 @@ function verdict(ok: boolean): string {
 
 async function main() {
   process.env.BCRYPT_ROUNDS ??= '12';
-  await freshDatabase();
-  const url = urlOf(DATABASE);
+  await freshDatabase(SERVER, DATABASE);
+  const url = urlOf(SERVER, DATABASE);
   const db = createDb({ url, logging: false, sequelize: { pool: { max: 5 } } });
   await migrate(db.sequelize);
   const pool = new Pool({ connectionString: url, max: 5 });
@@ -534,12 +342,12 @@ async function main() {
 
   // Beside this script, so that it resolves sequelize from the project's node_modules.
   const plainModule = join(__dirname, '.plain-schema.generated.js');
-  writeFileSync(plainModule, plainSchemaSource(db));
+  writeFileSync(plainModule, plainSchemaSource(db.sequelize));
   const plainSequelize = new Sequelize(url, { logging: false, pool: { max: 5 } });
   const plain = require(plainModule).define(plainSequelize) as Record<string, PlainModel>;
 
   const samples = await measureQueries({ db, plain, pool }, fixture);
-  const { rows } = await pool.query<{ version: string }>('SHOW server_version');
+  const { rows } = await pool.query<{ server_version: string }>('SHOW server_version');
   await Promise.all([db.sequelize.close(), plainSequelize.close(), pool.end()]);
 
   process.stderr.write('cold start ...\n');
@@ -553,7 +361,7 @@ async function main() {
   lines.push('# Benchmark results', '');
   lines.push(
     `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}.`,
-    `Node ${process.versions.node}, PostgreSQL ${rows[0]?.version}, sequelize ${version('sequelize')}, sequelize-typescript ${version('sequelize-typescript')}, pg ${version('pg')}, pg-mem ${version('pg-mem')}, bcryptjs ${version('bcryptjs')}.`,
+    `Node ${process.versions.node}, PostgreSQL ${rows[0]?.server_version}, sequelize ${version('sequelize')}, sequelize-typescript ${version('sequelize-typescript')}, pg ${version('pg')}, pg-mem ${version('pg-mem')}, bcryptjs ${version('bcryptjs')}.`,
     `Data: ${PROJECTS.toLocaleString('en')} projects x ${PAGES_PER_PROJECT} pages with a ~1 KB UI schema, 500 users, 3 memberships a project.`,
     `${ROUNDS} interleaved rounds after a warm-up round (the order of the variants rotates each round); medians, with the range of the rounds in brackets.`,
     '',
@@ -608,8 +416,24 @@ async function main() {
       return '';
     }
   })();
-  writeFileSync(join(__dirname, 'RESULTS.md'), `${report}${notes}`);
+  // The peers' section (npm run bench:peers) stays as its last run left it.
+  const peers = (() => {
+    try {
+      return `\n${readFileSync(join(__dirname, 'peers', 'RESULTS.md'), 'utf8')}`;
+    } catch {
+      return '';
+    }
+  })();
+  // The access decisions' section (bench/access.ts, run after this script) stays until it is measured again.
+  const previous = existsSync(join(__dirname, 'RESULTS.md')) ? readFileSync(join(__dirname, 'RESULTS.md'), 'utf8') : '';
+  const access = /<!-- access:start -->[\s\S]*<!-- access:end -->/.exec(previous)?.[0];
+  writeFileSync(join(__dirname, 'RESULTS.md'), `${report}${peers}${notes}${access ? `\n${access}\n` : ''}`);
   process.stdout.write(`${report}\n`);
+  if (process.env.BENCH_PEERS === '1') {
+    // Its own dependencies and a compile step: a process of its own (bench/peers/run.ts).
+    const child = spawnSync('npm', ['run', '--silent', 'bench:peers'], { cwd: ROOT, stdio: 'inherit' });
+    if (child.status !== 0) throw new Error(`bench:peers failed (exit ${child.status})`);
+  }
 }
 
 main().catch((error) => {

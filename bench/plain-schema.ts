@@ -4,8 +4,7 @@
  * the package with, generated from the models' own metadata so both describe
  * the same tables.
  */
-import type { ModelStatic } from 'sequelize';
-import { type Db, modelsByTable } from '../src';
+import type { ModelStatic, Sequelize } from 'sequelize';
 
 type Attribute = {
   type: { key: string; options?: { length?: number }; values?: string[] };
@@ -33,16 +32,21 @@ function defaultSource(value: unknown): string | undefined {
   return JSON.stringify(value);
 }
 
-/** JavaScript source of a module exporting `define(sequelize)`, which defines every table plainly. */
-export function plainSchemaSource(db: Db): string {
+/**
+ * JavaScript source of a module exporting `define(sequelize)`, which defines every table plainly.
+ * `sequelize` is the package's instance, from src/ or from dist/.
+ */
+export function plainSchemaSource(sequelize: Sequelize): string {
+  const byTable = new Map(
+    Object.values(sequelize.models).map((model) => [model.getTableName() as string, model as ModelStatic<never>]),
+  );
   const lines = [
     "'use strict';",
     "const { DataTypes } = require('sequelize');",
     'exports.define = function define(sequelize) {',
     '  const m = {};',
   ];
-  for (const table of Object.keys(modelsByTable)) {
-    const model = db[table as keyof typeof modelsByTable] as unknown as ModelStatic<never>;
+  for (const [table, model] of byTable) {
     const columns: string[] = [];
     for (const [name, raw] of Object.entries(model.getAttributes())) {
       const attribute = raw as unknown as Attribute;
@@ -61,8 +65,7 @@ export function plainSchemaSource(db: Db): string {
       `  }, { tableName: ${JSON.stringify(table)}, freezeTableName: true, timestamps: true, paranoid: ${paranoid} });`,
     );
   }
-  for (const table of Object.keys(modelsByTable)) {
-    const model = db[table as keyof typeof modelsByTable] as unknown as ModelStatic<never>;
+  for (const [table, model] of byTable) {
     for (const association of Object.values(model.associations) as unknown as {
       associationType: string;
       as: string;

@@ -2,7 +2,8 @@
 // compiled by tsc under strict and exactOptionalPropertyTypes, then executed by node.
 //
 // The fence's info string says what a block is:
-//   ```ts / ```js               a program: compiled (TypeScript as CommonJS, `.mts` blocks as ESM) and run
+//   ```ts / ```js               a program: compiled (TypeScript as CommonJS) and run
+//   ```ts esm                  the same as an ES module (top-level await): written to a .mts file
 //   ```ts example=PATH         an excerpt of PATH, which has tests of its own: it must appear in it verbatim
 // A program that reads DATABASE_URL gets a fresh database of its own on the test server; the others run in memory.
 const { execFileSync } = require('node:child_process');
@@ -64,7 +65,8 @@ function checkReadmeSamples({ root, consumer, step, databaseUrl }) {
       });
       continue;
     }
-    const extension = { ts: 'ts', mts: 'mts', js: 'cjs', mjs: 'mjs' }[sample.lang];
+    const esm = /(?:^|\s)esm(?:\s|$)/.test(sample.info);
+    const extension = esm ? { ts: 'mts', js: 'mjs' }[sample.lang] : { ts: 'ts', mts: 'mts', js: 'cjs', mjs: 'mjs' }[sample.lang];
     const file = `sample-${sample.line}.${extension}`;
     writeFileSync(join(dir, file), sample.code);
     programs.push({ name, file, sample });

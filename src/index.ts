@@ -9,6 +9,42 @@ export type {
   InferCreationAttributes,
 } from 'sequelize';
 export {
+  type AccessDb,
+  type AccessQueryOptions,
+  type CanArguments,
+  type CanOptions,
+  can,
+  canWhy,
+  type EntityFor,
+  permissionsOf,
+  projectAccess,
+  visibleProductionPages,
+} from './access/decisions';
+export {
+  ACCESS_LOG_LIMITS,
+  type AccessLogEntry,
+  DurationError,
+  logAccess,
+  type PruneOptions,
+  parseDuration,
+  pruneAccessLogs,
+} from './access/logs';
+export {
+  type AccessAction,
+  type AccessDecision,
+  type AccessEntity,
+  type AccessRule,
+  CRUD_ACTIONS,
+  type CrudAction,
+  ENTITY_RULES,
+  LEVELS_ASCENDING,
+  type LevelRule,
+  PROJECT_ACTION_RULES,
+  PROJECT_ACTIONS,
+  type ProjectAction,
+  permissionFor,
+} from './access/rules';
+export {
   type EditorMember,
   type EditorView,
   loadEditorView,
@@ -44,6 +80,7 @@ export {
   type SeedReport,
   seedRbac,
 } from './content/seed';
+export { currentActorId, withActor } from './db/actor';
 export {
   DB_ENVIRONMENTS,
   type DbConfig,
@@ -55,6 +92,7 @@ export {
   sequelizeOptions,
 } from './db/config';
 export { type CreateDbOptions, createDb, type Db, TbpSequelize } from './db/create-db';
+export { InvalidIdError } from './db/ids';
 export { dropSchema, syncSchema } from './db/sync';
 export * from './migrations/entry';
 export * from './models';

@@ -6,8 +6,12 @@
 import { expectTypeOf } from 'expect-type';
 import type { CreationAttributes } from 'sequelize';
 import {
+  type AccessAction,
+  type AccessDecision,
   type AccessLevel,
   type Asset,
+  can,
+  canWhy,
   createDb,
   type Db,
   type Environment,
@@ -18,6 +22,7 @@ import {
   type TourPage,
   type UiSchema,
   type User,
+  visibleProductionPages,
 } from '../../src';
 
 declare const db: Db;
@@ -131,7 +136,10 @@ export function registry(): void {
     | 'file'
     | 'sequelize'
     | 'Sequelize'
+    | 'withActor'
   >();
+  expectTypeOf(db.withActor('u', () => 1)).toEqualTypeOf<number>();
+  expectTypeOf(db.withActor('u', async () => 'x')).toEqualTypeOf<Promise<string>>();
   // @ts-expect-error the registry has no such table
   db.customers;
 }
@@ -148,4 +156,26 @@ export async function manyToManyMethods(user: User, role: Role, permission: Perm
   await role.addPermission(user);
   // @ts-expect-error the alias is custom_permissions: there is no getPermissions on a user
   await user.getPermissions();
+}
+
+export async function accessDecisions(userId: string, projectId: string, action: AccessAction): Promise<void> {
+  expectTypeOf(
+    await can(db, userId, 'UPDATE', 'tour_pages', { projectId, environment: 'dev' }),
+  ).toEqualTypeOf<boolean>();
+  expectTypeOf(await canWhy(db, null, 'PUBLISH', 'projects', { projectId })).toEqualTypeOf<AccessDecision>();
+  // A guard that takes its action from route metadata: any action, any entity.
+  await can(db.sequelize, userId, action, 'tour_pages', { projectId });
+  expectTypeOf(await visibleProductionPages(db, projectId, null)).toEqualTypeOf<TourPage[]>();
+  // @ts-expect-error a project action is about the project itself
+  await can(db, userId, 'PUBLISH', 'tour_pages', { projectId });
+  // @ts-expect-error a project action names the project
+  await can(db, userId, 'PUBLISH', 'projects');
+  // @ts-expect-error no such action
+  await can(db, userId, 'FLY', 'projects');
+  // @ts-expect-error no such table
+  await can(db, userId, 'READ', 'customers');
+  // @ts-expect-error permissions are named after tables, not join tables
+  await can(db, userId, 'READ', 'rolesPermissionsPermissions');
+  // @ts-expect-error the environment is a literal union
+  await can(db, userId, 'UPDATE', 'tour_pages', { projectId, environment: 'qa' });
 }

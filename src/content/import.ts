@@ -1,4 +1,6 @@
 import { type Model, type ModelStatic, QueryTypes, type Transaction, ValidationError } from 'sequelize';
+import { currentActorId } from '../db/actor';
+import { stampNewRow } from '../models/base/audit';
 import { columnsOf } from '../models/base/metadata';
 
 export interface ImportOptions {
@@ -42,6 +44,10 @@ export async function importRows<M extends Model>(
   options: ImportOptions = {},
 ): Promise<ImportResult> {
   const attributes = columnsOf(model);
+  const sequelize = model.sequelize;
+  if (!sequelize) throw new Error(`importRows: ${model.name} is not registered on a Sequelize instance`);
+  // The INSERTs below bypass the model's hooks: the actor's audit columns are set here, as create() would.
+  const actor = attributes.some(([name]) => name === 'createdById') ? currentActorId(sequelize) : undefined;
   const now = new Date();
   const timestamps = ['createdAt', 'updatedAt'].filter((name) => attributes.some(([attribute]) => attribute === name));
   const records: unknown[][] = [];
@@ -51,6 +57,7 @@ export async function importRows<M extends Model>(
     for (const name of timestamps) {
       if (instance.getDataValue(name as never) == null) instance.setDataValue(name as never, now as never);
     }
+    if (actor) stampNewRow(instance, actor);
     try {
       // The models' validate() takes a synchronous fast path for rows that are certainly valid.
       await instance.validate();
@@ -67,8 +74,6 @@ export async function importRows<M extends Model>(
     );
   }
 
-  const sequelize = model.sequelize;
-  if (!sequelize) throw new Error(`importRows: ${model.name} is not registered on a Sequelize instance`);
   const queryInterface = sequelize.getQueryInterface();
   const table = queryInterface.quoteIdentifier(model.getTableName() as string);
   const quoted = attributes.map(([name, attribute]) => queryInterface.quoteIdentifier(attribute.field ?? name));

@@ -5,6 +5,7 @@ import { Sequelize, type SequelizeOptions } from 'sequelize-typescript';
 import { type PasswordHasher, useHasher } from '../auth/password';
 import { type ModelsByTable, models, modelsByTable, type TableName } from '../models';
 import { alignAssociationRules } from '../models/base/metadata';
+import { withActor } from './actor';
 import { type DbEnvironment, dbConfig, sequelizeOptions } from './config';
 import { type ForeignKeyColumn, foreignKeyConstraints, normaliseQueryError } from './errors';
 import { syncSchema } from './sync';
@@ -75,6 +76,11 @@ export class TbpSequelize extends Sequelize {
 export type Db = { [K in TableName]: ModelsByTable[K] } & {
   sequelize: TbpSequelize;
   Sequelize: typeof SequelizeLib;
+  /**
+   * Runs `fn` on behalf of `userId`: its writes fill `createdById` and
+   * `updatedById` (see `withActor`). Throws `InvalidIdError` for an id that is not a UUID.
+   */
+  withActor<T>(userId: string, fn: () => T): T;
 };
 
 /**
@@ -103,7 +109,11 @@ export function createDb(options: CreateDbOptions = {}): Db {
   const sequelize = new TbpSequelize(sequelizeOptionsAll, memory);
   alignAssociationRules(Object.values(sequelize.models));
   if (options.hasher) useHasher(sequelize, options.hasher);
-  const db: Record<string, unknown> = { sequelize, Sequelize: SequelizeLib };
+  const db: Record<string, unknown> = {
+    sequelize,
+    Sequelize: SequelizeLib,
+    withActor: <T>(userId: string, fn: () => T): T => withActor(sequelize, userId, fn),
+  };
   // Each model is registered under its table name (its `modelName`); in repository mode this is the instance's own subclass.
   for (const table of Object.keys(modelsByTable)) db[table] = sequelize.model(table);
   return db as Db;

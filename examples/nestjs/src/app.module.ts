@@ -1,10 +1,13 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { InjectConnection, SequelizeModule } from '@nestjs/sequelize';
-import { dbConfig, models, Project, ProjectMembership, sequelizeOptions, TourPage } from '@tbp/models';
+import { dbConfig, models, Project, ProjectMembership, PublishEvent, sequelizeOptions, TourPage } from '@tbp/models';
 import { migrate } from '@tbp/models/migrations';
 import { inMemorySequelizeOptions } from '@tbp/models/testing';
 import type { Sequelize } from 'sequelize-typescript';
+import { AccessGuard } from './access.guard';
+import { ActorInterceptor } from './actor.interceptor';
+import { PresentationsController } from './presentations.controller';
 import { ProjectsController } from './projects.controller';
 import { ProjectsService } from './projects.service';
 import { ValidationFilter } from './validation.filter';
@@ -22,10 +25,15 @@ const connection = dbConfig();
       models,
       synchronize: false,
     }),
-    SequelizeModule.forFeature([Project, TourPage, ProjectMembership]),
+    SequelizeModule.forFeature([Project, TourPage, ProjectMembership, PublishEvent]),
   ],
-  controllers: [ProjectsController],
-  providers: [ProjectsService, { provide: APP_FILTER, useClass: ValidationFilter }],
+  controllers: [ProjectsController, PresentationsController],
+  providers: [
+    ProjectsService,
+    { provide: APP_FILTER, useClass: ValidationFilter },
+    { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_INTERCEPTOR, useClass: ActorInterceptor },
+  ],
 })
 export class AppModule implements OnModuleInit {
   constructor(@InjectConnection() private readonly sequelize: Sequelize) {}

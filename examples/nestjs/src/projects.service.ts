@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectModel } from '@nestjs/sequelize';
-import { Project, ProjectMembership, TourPage } from '@tbp/models';
+import { Project, ProjectMembership, PublishEvent, TourPage } from '@tbp/models';
 
 @Injectable()
 export class ProjectsService {
@@ -8,25 +8,24 @@ export class ProjectsService {
     @InjectModel(Project) private readonly projects: typeof Project,
     @InjectModel(TourPage) private readonly pages: typeof TourPage,
     @InjectModel(ProjectMembership) private readonly memberships: typeof ProjectMembership,
+    @InjectModel(PublishEvent) private readonly publishEvents: typeof PublishEvent,
   ) {}
 
-  async create(input: { name: string; slug: string; ownerId?: string }): Promise<Project> {
+  /** The creator owns the project; `createdById` comes from the actor (ActorInterceptor). */
+  async create(input: { name: string; slug: string; visibility?: 'public' | 'private' }, ownerId: string) {
     const project = await this.projects.create({
       name: input.name,
       slug: input.slug,
-      createdById: input.ownerId ?? null,
+      production_presentation_visibility: input.visibility ?? 'public',
     });
-    if (input.ownerId) {
-      await this.memberships.create({ projectId: project.id, userId: input.ownerId, access_level: 'owner' });
-    }
+    await this.memberships.create({ projectId: project.id, userId: ownerId, access_level: 'owner', is_active: true });
     return project;
   }
 
   async addPage(
     projectId: string,
-    input: { name: string; slug: string; environment?: 'dev' | 'stage' | 'production' },
+    input: { name: string; slug: string; environment?: 'dev' | 'stage' | 'production'; requires_auth?: boolean },
   ) {
-    if (!(await this.projects.findByPk(projectId))) throw new NotFoundException('no such project');
     return this.pages.create({ ...input, projectId });
   }
 
@@ -44,5 +43,10 @@ export class ProjectsService {
       pages: (project.tour_pages_project ?? []).map((page) => ({ slug: page.slug, name: page.name })),
       members: (project.project_memberships_project ?? []).map((m) => ({ access: m.access_level, user: m.user })),
     };
+  }
+
+  async publishHistory(projectId: string) {
+    const events = await this.publishEvents.findAll({ where: { projectId }, order: [['createdAt', 'DESC']] });
+    return events.map((event) => ({ title: event.title, status: event.status }));
   }
 }

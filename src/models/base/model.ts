@@ -9,9 +9,12 @@ import type {
   ModelStatic,
   NonAttribute,
   RestoreOptions,
+  CreationAttributes as SequelizeCreationAttributes,
   Model as SequelizeModel,
   Transaction,
+  UpsertOptions,
 } from 'sequelize';
+import { Op } from 'sequelize';
 import {
   AfterDestroy,
   AfterRestore,
@@ -27,6 +30,7 @@ import {
   PrimaryKey,
 } from 'sequelize-typescript';
 import type { User } from '../users';
+import { actorOf, stampValues } from './audit';
 import { foreignKey, text, uuid } from './columns';
 import { certainlyValid, type ValidationOptions } from './fast-validate';
 import { hasSoftCascade, restoreChildren, softDeleteChildren } from './soft-cascade';
@@ -145,8 +149,17 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
     this: ModelStatic<M>,
     options: DestroyOptions<ModelAttributes<M>> = {},
   ): Promise<number> {
-    return inTransaction(this as unknown as ModelCtor, options, (withTransaction) =>
-      Model.destroy.call(this, withTransaction),
+    const model = this as unknown as ModelCtor;
+    const actor = options.force ? undefined : actorOf(model.sequelize);
+    return inTransaction(
+      model,
+      options,
+      async (withTransaction) => {
+        // Sequelize's soft delete writes only deletedAt: the actor goes first, on the same rows, in the same transaction.
+        if (actor) await stampBulk(model, actor, withTransaction.where ?? {}, withTransaction.transaction);
+        return Model.destroy.call(this, withTransaction);
+      },
+      actor !== undefined,
     );
   }
 
@@ -154,10 +167,72 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
     this: ModelStatic<M>,
     options: RestoreOptions<ModelAttributes<M>> = {},
   ): Promise<void> {
-    await inTransaction(this as unknown as ModelCtor, options, (withTransaction) =>
-      Model.restore.call(this, withTransaction),
+    const model = this as unknown as ModelCtor;
+    const actor = actorOf(model.sequelize);
+    await inTransaction(
+      model,
+      options,
+      async (withTransaction) => {
+        if (actor) {
+          const deleted = { [Op.and]: [withTransaction.where ?? {}, { deletedAt: { [Op.ne]: null } }] };
+          await stampBulk(model, actor, deleted, withTransaction.transaction, false);
+        }
+        return Model.restore.call(this, withTransaction);
+      },
+      actor !== undefined,
     );
   }
+
+  /**
+   * Sequelize builds an upsert's INSERT and its ON CONFLICT UPDATE before the
+   * `beforeUpsert` hooks run, so the actor is added to the values here: the
+   * insert takes both audit columns, the update only `updatedById` (a row that
+   * exists keeps its creator).
+   */
+  static override async upsert<M extends SequelizeModel>(
+    this: ModelStatic<M>,
+    values: SequelizeCreationAttributes<M>,
+    options: UpsertOptions<ModelAttributes<M>> = {},
+  ): Promise<[M, boolean | null]> {
+    const actor = actorOf(this.sequelize);
+    if (!actor || !('createdById' in this.getAttributes())) return Model.upsert.call(this, values, options) as never;
+    const given = values as Record<string, unknown>;
+    const fields = (options.fields as string[] | undefined) ?? (this.build(values).changed() || []);
+    const stamped = {
+      ...stampValues(given, actor),
+      createdById: given.createdById === undefined ? actor : given.createdById,
+    };
+    return Model.upsert.call(this, stamped as never, {
+      ...options,
+      fields: fields.includes('updatedById') ? fields : [...fields, 'updatedById'],
+    }) as never;
+  }
+}
+
+/**
+ * Sets `updatedById` on the rows a static soft delete or restore is about to
+ * change: without hooks (the actor is the only change) and without touching
+ * `updatedAt`.
+ */
+async function stampBulk(
+  model: ModelCtor,
+  actor: string,
+  where: object,
+  transaction: Transaction | null | undefined,
+  paranoid = true,
+): Promise<void> {
+  await Model.update.call(
+    model as never,
+    { updatedById: actor } as never,
+    {
+      where,
+      transaction,
+      paranoid,
+      hooks: false,
+      silent: true,
+      validate: false,
+    } as never,
+  );
 }
 
 /** A row of any model, as the hooks shared by every model see it. */
@@ -168,15 +243,17 @@ const deletedWith = new WeakMap<object, Date>();
 
 /**
  * Runs `work` in the caller's transaction, or in a new one when the model
- * cascades soft deletes and none was given, so that a row and its children
- * change together or not at all.
+ * cascades soft deletes (or `work` takes several statements) and none was
+ * given, so that a row and its children change together or not at all.
  */
 export async function inTransaction<T, O extends { transaction?: Transaction | null; force?: boolean }>(
   target: Model | ModelCtor,
   options: O,
   work: (options: O) => Promise<T>,
+  severalStatements = false,
 ): Promise<T> {
   const model = (target instanceof Model ? target.constructor : target) as ModelCtor;
-  if (options.transaction || options.force || !hasSoftCascade(model) || !model.sequelize) return work(options);
+  const alone = !severalStatements && (options.force || !hasSoftCascade(model));
+  if (options.transaction || alone || !model.sequelize) return work(options);
   return model.sequelize.transaction((transaction) => work({ ...options, transaction }));
 }

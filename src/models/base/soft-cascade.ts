@@ -1,5 +1,6 @@
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
 import type { Model, ModelCtor } from 'sequelize-typescript';
+import { actorOf } from './audit';
 
 type Paranoid = ModelCtor<Model>;
 
@@ -59,12 +60,14 @@ async function cascade(
   direction: 'delete' | 'restore',
   transaction?: Transaction,
 ): Promise<void> {
+  // Without hooks, so the actor (who deletes or restores the children with their parent) is written here.
+  const actor = actorOf(model.sequelize);
   for (const child of softCascadeChildren(model)) {
     const state = direction === 'delete' ? null : { [Op.eq]: deletedAt };
     const ids = await idsOf(child.model, { [child.foreignKey]: parentIds, deletedAt: state }, transaction);
     if (ids.length === 0) continue;
     await child.model.update(
-      { deletedAt: direction === 'delete' ? deletedAt : null },
+      { deletedAt: direction === 'delete' ? deletedAt : null, ...(actor ? { updatedById: actor } : {}) },
       { where: { id: ids }, transaction, hooks: false, silent: true, paranoid: false },
     );
     await cascade(child.model, ids, deletedAt, direction, transaction);

@@ -1,0 +1,48 @@
+/**
+ * The package, as built in dist/ (`npm run build`), used as its README says:
+ * `createDb`, the models' own calls, `importRows` for the import, and
+ * `loadPresentation` for the presentation when the build has it.
+ */
+import { join } from 'node:path';
+import type * as Package from '../../dist';
+import { type Contender, type Environment, POOL_SIZE, repositoryRoot } from './contender';
+import { type SequelizeModels, sequelizeOperations } from './sequelize-ops';
+
+export const name = '@tbp/models';
+/** What a cold start loads. */
+export const file = __filename;
+
+const tbp = require(join(repositoryRoot(), 'dist')) as typeof Package;
+
+export function define(url: string): Package.Db {
+  return tbp.createDb({ url, logging: false, sequelize: { pool: { max: POOL_SIZE } } });
+}
+
+type LoadPresentation = (db: Package.Db, ...args: unknown[]) => Promise<unknown>;
+
+export function setup(url: string): Promise<Contender> {
+  return build(url, true);
+}
+
+/** The same, reading the presentation with includes even where the build has loadPresentation. */
+export function setupWithoutLoadPresentation(url: string): Promise<Contender> {
+  return build(url, false);
+}
+
+async function build(url: string, useLoadPresentation: boolean): Promise<Contender> {
+  const db = define(url);
+  const ops = sequelizeOperations(db as unknown as SequelizeModels, (rows) => tbp.importRows(db.tour_pages, rows));
+  const contender: Contender = { name, ops, close: () => db.sequelize.close() };
+  // Another change adds loadPresentation; until a build has it, the include above stands in.
+  const load = (tbp as unknown as { loadPresentation?: LoadPresentation }).loadPresentation;
+  if (useLoadPresentation && typeof load === 'function') {
+    ops.presentation =
+      load.length >= 3
+        ? (projectId: string, environment: Environment) => load(db, projectId, environment)
+        : (projectId: string, environment: Environment) => load(db, { projectId, environment });
+    contender.note = 'loadPresentation';
+  } else {
+    contender.note = `findOne with four separate includes (${typeof load === 'function' ? 'loadPresentation did not pass the checks' : 'this build has no loadPresentation'})`;
+  }
+  return contender;
+}
