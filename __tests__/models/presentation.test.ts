@@ -4,11 +4,13 @@ import {
   type Db,
   type EditorView,
   type Environment,
+  InvalidIdError,
   loadEditorView,
   loadPresentation,
   type Presentation,
   type PresentationOptions,
   USER_SECRET_FIELDS,
+  visibleProductionPages,
 } from '../../src';
 import { editorViewByQueries, presentationByQueries } from '../../src/access/presentation';
 import { build } from '../../src/testing/factories';
@@ -238,13 +240,18 @@ describe('loadPresentation', () => {
   test.each([
     ['an empty project reference', () => loadPresentation(db(), '', 'dev'), 'projectIdOrSlug'],
     ['an unknown environment', () => loadPresentation(db(), 'x', 'live' as Environment), 'environment'],
-    ['a viewer that is not a UUID', () => loadPresentation(db(), 'x', 'production', { viewer: 'me' }), 'viewer'],
     ['a viewer outside production', () => loadPresentation(db(), 'x', 'dev', { viewer: null }), 'viewer'],
     ['an editor view of an unknown environment', () => loadEditorView(db(), 'x', 'prod' as Environment), 'environment'],
   ])('refuses %s with a ValidationError naming it', async (_, read, field) => {
     const error = await read().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).errors[0]?.path).toBe(field);
+  });
+
+  test('refuses a viewer that is not a UUID with an InvalidIdError naming it', async () => {
+    const error = await loadPresentation(db(), 'x', 'production', { viewer: 'me' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidIdError);
+    expect((error as InvalidIdError).field).toBe('viewer');
   });
 
   test('reads its own writes inside the caller’s transaction', async () => {
@@ -566,6 +573,11 @@ describe('the one-statement reads against Sequelize includes, over random projec
         const reference = 'id' in lookup ? lookup.id : lookup.slug;
         const shown = await loadPresentation(db(), reference, w.environment, options);
         expect(shown).toStrictEqual(await expectedPresentation(lookup, w.environment, options));
+        if (options.viewer !== undefined && shown) {
+          // One rule, two reads: the access module's list of visible pages is the presentation's.
+          const visible = await visibleProductionPages(db(), shown.project.id, options.viewer);
+          expect(visible.map((page) => page.id)).toEqual(shown.pages.map((page) => page.id));
+        }
         const view = await loadEditorView(db(), reference, w.environment);
         expect(view).toStrictEqual(await editorViewByIncludes(lookup, w.environment));
         if (backend === 'postgres') {

@@ -1,11 +1,5 @@
-import {
-  type Attributes,
-  QueryTypes,
-  type Sequelize,
-  type Transaction,
-  ValidationError,
-  ValidationErrorItem,
-} from 'sequelize';
+import { type Attributes, QueryTypes, type Sequelize, ValidationError, ValidationErrorItem } from 'sequelize';
+import { assertUuid, isUuid } from '../db/ids';
 import { ENVIRONMENTS, type Environment } from '../models/base/columns';
 import { columnsOf } from '../models/base/metadata';
 import type { ProjectAudioTrack } from '../models/project_audio_tracks';
@@ -16,6 +10,7 @@ import type { ProjectUiControlSetting } from '../models/project_ui_control_setti
 import type { Project } from '../models/projects';
 import type { TourPage } from '../models/tour_pages';
 import { USER_SECRET_FIELDS, type User, type UserSecretField } from '../models/users';
+import { type AccessDb, type AccessQueryOptions, sequelizeOf } from './decisions';
 import { pageVisible, presentationVisible, visibilityCtes } from './production-visibility';
 
 /**
@@ -27,16 +22,7 @@ import { pageVisible, presentationVisible, visibilityCtes } from './production-v
  * so in memory the same answer comes from one plain query per table.
  */
 
-/** The registry from `createDb()`, or any Sequelize instance with the package's models (NestJS's, say). */
-export type PresentationDb = Sequelize | { sequelize: Sequelize };
-
-/** For reads that must see the caller's own writes: its transaction, or the primary under replication. */
-export interface ReadOptions {
-  transaction?: Transaction | null | undefined;
-  useMaster?: boolean | undefined;
-}
-
-export interface PresentationOptions extends ReadOptions {
+export interface PresentationOptions extends AccessQueryOptions {
   /**
    * Who is looking, for a production presentation: a user id, or null for an
    * anonymous visitor. Given, the rules of D9 apply: a private presentation
@@ -189,8 +175,6 @@ function cached(sequelize: Sequelize, key: string, build: (shapes: Shapes) => st
 
 // ---------------------------------------------------------------------------------------------- arguments
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function invalid(field: string, message: string): ValidationError {
   return new ValidationError(message, [
     // The value itself stays out of the error: ids come from URLs and headers.
@@ -203,7 +187,7 @@ function projectKey(projectIdOrSlug: unknown): 'id' | 'slug' {
   if (typeof projectIdOrSlug !== 'string' || projectIdOrSlug === '') {
     throw invalid('projectIdOrSlug', 'projectIdOrSlug must be a project id (UUID) or slug');
   }
-  return UUID.test(projectIdOrSlug) ? 'id' : 'slug';
+  return isUuid(projectIdOrSlug) ? 'id' : 'slug';
 }
 
 function checkEnvironment(environment: unknown): asserts environment is Environment {
@@ -218,20 +202,14 @@ function checkViewer(environment: Environment, viewer: unknown): void {
     // The rules of D9 are about production; dev and stage content is for members, whom can() decides on.
     throw invalid('viewer', 'viewer applies to the production presentation only: check access to dev and stage first');
   }
-  if (viewer !== null && (typeof viewer !== 'string' || !UUID.test(viewer))) {
-    throw invalid('viewer', 'viewer must be a user id (UUID) or null for an anonymous visitor');
-  }
-}
-
-function sequelizeOf(db: PresentationDb): Sequelize {
-  return 'sequelize' in db ? db.sequelize : db;
+  if (viewer !== null) assertUuid('viewer', viewer);
 }
 
 function inMemory(sequelize: Sequelize): boolean {
   return Boolean((sequelize as { memory?: unknown }).memory);
 }
 
-function queryOptions(options: ReadOptions, bind: unknown[]) {
+function queryOptions(options: AccessQueryOptions, bind: unknown[]) {
   return {
     bind,
     type: QueryTypes.SELECT,
@@ -325,7 +303,7 @@ async function oneAnswer(
   sequelize: Sequelize,
   sql: string,
   bind: unknown[],
-  options: ReadOptions,
+  options: AccessQueryOptions,
 ): Promise<Record<string, unknown> | null> {
   const rows = (await sequelize.query(sql, queryOptions(options, bind))) as { answer: Record<string, unknown> }[];
   return rows[0]?.answer ?? null;
@@ -337,7 +315,7 @@ async function select(
   sequelize: Sequelize,
   sql: string,
   bind: unknown[],
-  options: ReadOptions,
+  options: AccessQueryOptions,
 ): Promise<Record<string, unknown>[]> {
   return (await sequelize.query(sql, queryOptions(options, bind))) as Record<string, unknown>[];
 }
@@ -353,7 +331,7 @@ async function projectByQueries(
   key: 'id' | 'slug',
   projectIdOrSlug: string,
   viewer: string | null | undefined,
-  options: ReadOptions,
+  options: AccessQueryOptions,
 ): Promise<Record<string, unknown> | undefined> {
   const where = `x."${key}" = $1 AND ${ALIVE('x')}`;
   if (viewer === undefined)
@@ -369,7 +347,7 @@ function pagesByQueries(
   projectId: string,
   environment: Environment,
   viewer: string | null | undefined,
-  options: ReadOptions,
+  options: AccessQueryOptions,
 ) {
   const where = `x."projectId" = $1 AND x.environment = $2 AND ${ALIVE('x')}`;
   if (viewer === undefined) {
@@ -440,7 +418,7 @@ export async function editorViewByQueries(
   sequelize: Sequelize,
   projectIdOrSlug: string,
   environment: Environment,
-  options: ReadOptions,
+  options: AccessQueryOptions,
 ): Promise<EditorView | null> {
   const { shapes } = preparedFor(sequelize);
   const key = projectKey(projectIdOrSlug);
@@ -490,7 +468,7 @@ export async function editorViewByQueries(
  *     if (!shown) return res.sendStatus(404);
  */
 export async function loadPresentation(
-  db: PresentationDb,
+  db: AccessDb,
   projectIdOrSlug: string,
   environment: Environment,
   options: PresentationOptions = {},
@@ -516,10 +494,10 @@ export async function loadPresentation(
  * when there is no such project.
  */
 export async function loadEditorView(
-  db: PresentationDb,
+  db: AccessDb,
   projectIdOrSlug: string,
   environment: Environment,
-  options: ReadOptions = {},
+  options: AccessQueryOptions = {},
 ): Promise<EditorView | null> {
   const key = projectKey(projectIdOrSlug);
   checkEnvironment(environment);
