@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import type { IMemoryDb } from 'pg-mem';
 import SequelizeLib, { type Model, type SyncOptions } from 'sequelize';
-import { Sequelize, type SequelizeOptions } from 'sequelize-typescript';
 import { type PasswordHasher, useHasher } from '../auth/password';
 import { type ModelsByTable, models, modelsByTable, type TableName } from '../models';
+import { Sequelize, type SequelizeOptions } from '../models/base/decorators';
 import { alignAssociationRules } from '../models/base/metadata';
 import { withActor } from './actor';
 import { type DbEnvironment, dbConfig, sequelizeOptions } from './config';
+import { withDeferredRefresh } from './deferred-refresh';
 import { type ForeignKeyColumn, foreignKeyConstraints, normaliseQueryError } from './errors';
 import { syncSchema } from './sync';
 
@@ -106,7 +107,7 @@ export function createDb(options: CreateDbOptions = {}): Db {
     repositoryMode: true,
     models,
   };
-  const sequelize = new TbpSequelize(sequelizeOptionsAll, memory);
+  const sequelize = withDeferredRefresh(() => new TbpSequelize(sequelizeOptionsAll, memory));
   alignAssociationRules(Object.values(sequelize.models));
   if (options.hasher) useHasher(sequelize, options.hasher);
   const db: Record<string, unknown> = {

@@ -1,8 +1,8 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
-import { Column, HasMany, Table } from 'sequelize-typescript';
 import { AccessLog } from './access_logs';
 import { Asset } from './assets';
 import { enumeration, table, text } from './base/columns';
+import { Column, HasMany, Table } from './base/decorators';
 import { BaseModel } from './base/model';
 import { PresignedUrlRequest } from './presigned_url_requests';
 import { ProductionPresentationAccess } from './production_presentation_access';

@@ -7,6 +7,9 @@ import {
   ValidationError,
   ValidationErrorItem,
 } from 'sequelize';
+import { hasherFor, isHashOf, MAX_PASSWORD_BYTES } from '../auth/password';
+import { AccessLog } from './access_logs';
+import { boolean, date, foreignKey, table, text } from './base/columns';
 import {
   AfterValidate,
   BeforeBulkCreate,
@@ -21,10 +24,7 @@ import {
   HasMany,
   Scopes,
   Table,
-} from 'sequelize-typescript';
-import { hasherFor, isHashOf, MAX_PASSWORD_BYTES } from '../auth/password';
-import { AccessLog } from './access_logs';
-import { boolean, date, foreignKey, table, text } from './base/columns';
+} from './base/decorators';
 import type { BelongsToManyMethods } from './base/many-to-many';
 import { BaseModel } from './base/model';
 import { File } from './file';

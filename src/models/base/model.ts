@@ -15,6 +15,9 @@ import type {
   UpsertOptions,
 } from 'sequelize';
 import { Op } from 'sequelize';
+import type { User } from '../users';
+import { actorOf, stampValues } from './audit';
+import { foreignKey, text, uuid } from './columns';
 import {
   AfterDestroy,
   AfterRestore,
@@ -28,10 +31,7 @@ import {
   Model,
   type ModelCtor,
   PrimaryKey,
-} from 'sequelize-typescript';
-import type { User } from '../users';
-import { actorOf, stampValues } from './audit';
-import { foreignKey, text, uuid } from './columns';
+} from './decorators';
 import { certainlyValid, type ValidationOptions } from './fast-validate';
 import { hasSoftCascade, restoreChildren, softDeleteChildren } from './soft-cascade';
 
