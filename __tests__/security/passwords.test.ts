@@ -1,5 +1,6 @@
 import { ValidationError } from 'sequelize';
 import { createInlineHasher, type Db, importRows, isBcryptHash } from '../../src';
+import { hasherFor, useHasher } from '../../src/auth/password';
 import { useTestDatabase } from '../support/db';
 import { expectNothingOf, type StoredUser, storedUsers } from './credentials';
 
@@ -294,5 +295,94 @@ describe('checkPassword', () => {
     const found = await db.users.scope('withSecrets').findByPk(created.id);
     await expect(found?.checkPassword(password)).resolves.toBe(true);
     await expect(found?.checkPassword(`${password}extra`)).resolves.toBe(false);
+  });
+});
+
+describe('an imported hash weaker than BCRYPT_ROUNDS is upgraded at the first login', () => {
+  // The suites run with BCRYPT_ROUNDS=10 (see __tests__/support/backend-*.ts).
+  const rounds = Number(process.env.BCRYPT_ROUNDS);
+  const cost = (hash: string | undefined) => Number(hash?.slice(4, 6));
+  let weak: string;
+  beforeAll(async () => {
+    weak = await createInlineHasher(4).hash('imported secret');
+  });
+
+  async function imported(db: Db) {
+    await importRows(db.users, [{ email: 'imported@example.com', password: weak }]);
+    const [row] = await storedUsers(db.sequelize);
+    expect(row?.password).toBe(weak);
+    return row as StoredUser;
+  }
+
+  test('a cost-4 hash is stored as given, and replaced by one of the configured cost after a good login', async () => {
+    const { db } = t;
+    const before = await imported(db);
+    const user = await db.users.scope('withSecrets').findByPk(before.id);
+    await expect(user?.checkPassword('imported secret')).resolves.toBe(true);
+    const [after] = await storedUsers(db.sequelize);
+    expect(cost(after?.password)).toBe(rounds);
+    expect(after?.password).not.toBe(weak);
+    // Only the hash changed: the account did not, and its updatedAt says so.
+    expect({ ...after, password: weak }).toEqual(before);
+    // The instance holds the new hash, unchanged as far as a save is concerned.
+    expect(user?.password).toBe(after?.password);
+    expect(user?.changed('password')).toBe(false);
+    // The password still logs in, on this instance and on a fresh one.
+    await expect(user?.checkPassword('imported secret')).resolves.toBe(true);
+    const fresh = await db.users.scope('withSecrets').findByPk(before.id);
+    await expect(fresh?.checkPassword('imported secret')).resolves.toBe(true);
+    await expect(fresh?.checkPassword('a wrong one')).resolves.toBe(false);
+  });
+
+  test('a failed login changes nothing', async () => {
+    const { db } = t;
+    const before = await imported(db);
+    const user = await db.users.scope('withSecrets').findByPk(before.id);
+    await expect(user?.checkPassword('a wrong one')).resolves.toBe(false);
+    expect(await storedUsers(db.sequelize)).toEqual([before]);
+  });
+
+  test('a hash at or above the configured cost is left as it is', async () => {
+    const { db } = t;
+    const strong = await createInlineHasher(rounds + 1).hash('strong one');
+    const created = await db.users.create({ email: 'strong@example.com', password: strong });
+    const user = await db.users.scope('withSecrets').findByPk(created.id);
+    await expect(user?.checkPassword('strong one')).resolves.toBe(true);
+    expect((await storedUsers(db.sequelize))[0]?.password).toBe(strong);
+  });
+
+  test('a password changed since the user was loaded wins over the upgrade', async () => {
+    const { db } = t;
+    const before = await imported(db);
+    const stale = await db.users.scope('withSecrets').findByPk(before.id);
+    await db.users.update({ password: 'changed meanwhile' }, { where: { id: before.id } });
+    const changed = (await storedUsers(db.sequelize))[0]?.password;
+    await expect(stale?.checkPassword('imported secret')).resolves.toBe(true);
+    expect((await storedUsers(db.sequelize))[0]?.password).toBe(changed);
+  });
+
+  test('the upgrade runs in the caller’s transaction', async () => {
+    const { db } = t;
+    const before = await imported(db);
+    await db.sequelize.transaction(async (transaction) => {
+      const user = await db.users.scope('withSecrets').findByPk(before.id, { transaction });
+      await expect(user?.checkPassword('imported secret', { transaction })).resolves.toBe(true);
+    });
+    expect(cost((await storedUsers(db.sequelize))[0]?.password)).toBe(rounds);
+  });
+
+  test('a hasher without needsRehash never rewrites a hash', async () => {
+    const { db } = t;
+    const before = await imported(db);
+    const { needsRehash: _, ...withoutRehash } = createInlineHasher(rounds);
+    const previous = hasherFor(db.sequelize);
+    useHasher(db.sequelize, withoutRehash);
+    try {
+      const user = await db.users.scope('withSecrets').findByPk(before.id);
+      await expect(user?.checkPassword('imported secret')).resolves.toBe(true);
+      expect(await storedUsers(db.sequelize)).toEqual([before]);
+    } finally {
+      useHasher(db.sequelize, previous);
+    }
   });
 });

@@ -22,12 +22,13 @@ export interface PasswordHasher {
 }
 
 /**
- * Why `value` cannot be a password, or undefined when it can: a non-empty string of at most 72 UTF-8 bytes.
+ * Why `value` cannot be a password, or undefined when it can: a string, not blank, of at most 72 UTF-8 bytes.
  * The reason never repeats the value.
  */
 export function passwordProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return 'Password must be a string';
-  if (value === '') return 'Password must not be empty';
+  // Blank as Sequelize's notEmpty sees it, so that validated and unvalidated writes agree.
+  if (value.trim() === '') return 'Password must not be empty';
   // Buffer.byteLength counts a lone surrogate as 3 bytes, as bcryptjs does: both agree on what 72 bytes is.
   if (Buffer.byteLength(value, 'utf8') > MAX_PASSWORD_BYTES) {
     return `Password must be at most ${MAX_PASSWORD_BYTES} bytes (UTF-8)`;

@@ -108,11 +108,14 @@ function refusedSecret(path: string, message: string, validatorKey: string): Val
 }
 
 /** Why a value given for the password cannot be written, as a ValidationError. */
-function passwordRefusal(value: unknown): ValidationError | undefined {
+function passwordRefusal(value: unknown, sequelize: object | undefined): ValidationError | undefined {
   if (value === null || value === undefined) return refusedSecret('password', 'Password is required', 'notNull');
+  // A hash is stored as given (imports); its length is the hasher's business, not bcrypt's input limit.
+  if (typeof value === 'string' && isHashOf(hasherFor(sequelize), value)) return undefined;
   const problem = passwordProblem(value);
   if (!problem) return undefined;
-  return refusedSecret('password', problem, typeof value === 'string' ? 'maxBytes' : 'isString');
+  const key = typeof value !== 'string' ? 'isString' : value.trim() === '' ? 'notEmpty' : 'maxBytes';
+  return refusedSecret('password', problem, key);
 }
 
 /** A token given for a token column, or as an argument: a string; anything else is refused. */
@@ -131,7 +134,7 @@ function refuseUnhookedSecrets(
   inserting: boolean,
 ): void {
   if (inserting || 'password' in values) {
-    const refusal = passwordRefusal(values.password);
+    const refusal = passwordRefusal(values.password, model.sequelize);
     if (refusal) throw refusal;
     if (!isHashOf(hasherFor(model.sequelize), values.password as string)) {
       throw refusedSecret('password', 'Password must be hashed: write it with hooks on', 'hashed');
@@ -295,7 +298,7 @@ export class User extends BaseModel<User> {
     const written = (field: string) =>
       user.isNewRecord ? !options?.skip?.includes(field) : user.changed(field as never);
     if (written('password')) {
-      const refusal = passwordRefusal(user.getDataValue('password'));
+      const refusal = passwordRefusal(user.getDataValue('password'), user.sequelize);
       if (refusal) throw refusal;
     }
     for (const field of USER_TOKEN_FIELDS) {
@@ -344,11 +347,13 @@ export class User extends BaseModel<User> {
   }
 
   @BeforeBulkUpdate
-  static runRowHooksOnBulkUpdate(options: UpdateOptions<User> & { attributes?: Record<string, unknown> }): void {
+  static runRowHooksOnBulkUpdate(
+    options: UpdateOptions<User> & { attributes?: Record<string, unknown>; model?: { sequelize?: object } },
+  ): void {
     options.individualHooks = true;
     const values = options.attributes ?? {};
     if ('password' in values) {
-      const refusal = passwordRefusal(values.password);
+      const refusal = passwordRefusal(values.password, options.model?.sequelize);
       if (refusal) throw refusal;
     }
     for (const field of USER_TOKEN_FIELDS) {
@@ -454,7 +459,7 @@ export class User extends BaseModel<User> {
     newPassword: string,
     options: TokenOptions = {},
   ): Promise<M | null> {
-    const refusal = passwordRefusal(newPassword);
+    const refusal = passwordRefusal(newPassword, this.sequelize);
     if (refusal) throw refusal;
     return consumeToken(this, TOKEN_KINDS.passwordReset, token, { password: newPassword }, options);
   }
