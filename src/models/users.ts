@@ -82,6 +82,7 @@ const LABELS: Record<string, string> = {
   password: 'Password',
   emailVerificationToken: 'Email verification token',
   passwordResetToken: 'Password reset token',
+  token: 'Token',
 };
 
 function trimmed(value: string | null | undefined): string | null | undefined {
@@ -287,8 +288,8 @@ export class User extends BaseModel<User> {
   }
 
   /**
-   * Refuses a password that is not a non-empty string of at most 72 bytes,
-   * and a token that is not a string, with a ValidationError that holds
+   * Refuses a password that is not a string, is blank or is over 72 bytes
+   * (unless it already is a hash), and a token that is not a string, with a ValidationError that holds
    * neither; digests the tokens. Before validation (so nothing else sees a
    * hostile value) and before saving (for writes with `validate: false`).
    */
@@ -367,7 +368,7 @@ export class User extends BaseModel<User> {
   /**
    * Whether `plain` is this user's password. Needs the hash: load the user
    * with the `withSecrets` scope. Anything that could not have been stored
-   * (not a string, empty, over 72 bytes) is simply not the password. After a
+   * (not a string, blank, over 72 bytes) is simply not the password. After a
    * successful check, a hash weaker than the hasher's (a lower bcrypt cost)
    * is replaced by a new one.
    */
