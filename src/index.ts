@@ -51,6 +51,7 @@ export {
   MAX_PASSWORD_BYTES,
   type PasswordHasher,
 } from './auth/password';
+export { isTokenDigest, tokenDigest } from './auth/tokens';
 export { type ImportOptions, type ImportResult, ImportValidationError, importRows } from './content/import';
 export {
   PUBLISH_STEPS,
@@ -94,6 +95,13 @@ export { ACCESS_LEVELS, type AccessLevel } from './models/project_memberships';
 export { PRESENTATION_VISIBILITIES, type PresentationVisibility } from './models/projects';
 export { PUBLISH_STATUSES, type PublishStatus } from './models/publish_events';
 export type { UiSchema } from './models/tour_pages';
-export { USER_SECRET_FIELDS, type UserSecretField } from './models/users';
+export {
+  type IssueTokenOptions,
+  MAX_TOKEN_TTL_MS,
+  type TokenOptions,
+  USER_SECRET_FIELDS,
+  USER_TOKEN_FIELDS,
+  type UserSecretField,
+} from './models/users';
 export { schemaDdl } from './schema/ddl';
 export { erDiagram } from './schema/erd';

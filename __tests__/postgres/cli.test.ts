@@ -26,10 +26,10 @@ test('demo runs twice in a row against PostgreSQL, the second time updating rath
 
   const status = capture();
   expect(await main(['status', '--url', url], status.io)).toBe(0);
-  expect(status.out()).toBe('up       0001-initial-schema\n');
+  expect(status.out()).toBe('up       0001-initial-schema\nup       0002-hashed-tokens\n');
   const rollback = capture();
   expect(await main(['rollback', '--all', '--yes', '--url', url], rollback.io)).toBe(0);
-  expect(rollback.out()).toBe('reverted: 0001-initial-schema\n');
+  expect(rollback.out()).toBe('reverted: 0002-hashed-tokens, 0001-initial-schema\n');
 });
 
 test("a missing database is reported in PostgreSQL's words with its SQLSTATE", async () => {

@@ -26,22 +26,23 @@ async function tableNames(db: Awaited<ReturnType<typeof databases.open>>): Promi
 describe('migrations', () => {
   test('migrate, rollback and migrate again on an empty database, with no drift after', async () => {
     const db = await databases.open('cycle');
-    expect(await pendingMigrations(db.sequelize)).toEqual(['0001-initial-schema']);
+    const all = ['0001-initial-schema', '0002-hashed-tokens'];
+    expect(await pendingMigrations(db.sequelize)).toEqual(all);
 
-    expect(await migrate(db.sequelize)).toEqual(['0001-initial-schema']);
+    expect(await migrate(db.sequelize)).toEqual(all);
     expect(await pendingMigrations(db.sequelize)).toEqual([]);
-    expect(await executedMigrations(db.sequelize)).toEqual(['0001-initial-schema']);
+    expect(await executedMigrations(db.sequelize)).toEqual(all);
     expect(await tableNames(db)).toHaveLength(24);
     expect(await migrate(db.sequelize)).toEqual([]);
 
-    expect(await rollback(db.sequelize)).toEqual(['0001-initial-schema']);
+    expect(await rollback(db.sequelize, { to: 0 })).toEqual([...all].reverse());
     expect(await tableNames(db)).toEqual([MIGRATION_TABLE]);
     const types = await db.sequelize.query("SELECT typname FROM pg_type WHERE typname LIKE 'enum\\_%'", {
       type: 'SELECT',
     });
     expect(types).toEqual([]);
 
-    expect(await migrate(db.sequelize)).toEqual(['0001-initial-schema']);
+    expect(await migrate(db.sequelize)).toEqual(all);
     expect(await checkSchemaDrift(db.sequelize)).toEqual([]);
     await expect(assertNoSchemaDrift(db.sequelize)).resolves.toBeUndefined();
 
@@ -69,7 +70,12 @@ describe('migrations', () => {
     const db = await databases.open('progress');
     const events: string[] = [];
     await migrate(db.sequelize, { onProgress: (e) => events.push(`${e.direction} ${e.phase} ${e.name}`) });
-    expect(events).toEqual(['up start 0001-initial-schema', 'up end 0001-initial-schema']);
+    expect(events).toEqual([
+      'up start 0001-initial-schema',
+      'up end 0001-initial-schema',
+      'up start 0002-hashed-tokens',
+      'up end 0002-hashed-tokens',
+    ]);
   }, 60_000);
 });
 

@@ -53,6 +53,13 @@ export async function typedFinds(id: string): Promise<void> {
   same<typeof user.createdAt, Date>(true);
   same<typeof user.deletedAt, Date | null>(true);
   expectTypeOf(user.checkPassword).returns.toEqualTypeOf<Promise<boolean>>();
+  expectTypeOf(user.issuePasswordReset).returns.toEqualTypeOf<Promise<string>>();
+  expectTypeOf(user.issueEmailVerification).returns.toEqualTypeOf<Promise<string>>();
+  same<Awaited<ReturnType<typeof db.users.findByPasswordResetToken>>, User | null>(true);
+  same<Awaited<ReturnType<typeof db.users.resetPassword>>, User | null>(true);
+  same<Awaited<ReturnType<typeof db.users.verifyEmail>>, User | null>(true);
+  // @ts-expect-error the lifetime is a number of milliseconds
+  await user.issuePasswordReset({ ttlMs: '1h' });
 
   const page = (await db.tour_pages.findOne({ where: { slug: 'home' } })) as TourPage;
   same<typeof page.environment, 'dev' | 'stage' | 'production'>(true);

@@ -38,10 +38,10 @@ describe('tbp-models', () => {
   test('migrate, status and rollback', async () => {
     const migrateRun = capture();
     expect(await main(['migrate'], migrateRun.io)).toBe(0);
-    expect(migrateRun.out()).toBe('ran 1 migration(s): 0001-initial-schema\n');
+    expect(migrateRun.out()).toBe('ran 2 migration(s): 0001-initial-schema, 0002-hashed-tokens\n');
     const status = capture();
     expect(await main(['status'], status.io)).toBe(0);
-    expect(status.out()).toBe('pending  0001-initial-schema\n');
+    expect(status.out()).toBe('pending  0001-initial-schema\npending  0002-hashed-tokens\n');
     const rollbackRun = capture();
     expect(await main(['rollback'], rollbackRun.io)).toBe(0);
     expect(rollbackRun.out()).toBe('nothing to revert\n');
