@@ -131,7 +131,9 @@ export function registry(): void {
     | 'file'
     | 'sequelize'
     | 'Sequelize'
+    | 'onPrimary'
   >();
+  expectTypeOf(createDb().onPrimary(async () => 1)).toEqualTypeOf<Promise<number>>();
   // @ts-expect-error the registry has no such table
   db.customers;
 }

@@ -28,7 +28,12 @@ const ACTIONS: Record<string, string> = {
 /** Reads the tables of one namespace (`public` by default) from the catalog; the migration table is left out. */
 export async function readSchema(sequelize: Sequelize, schema = 'public'): Promise<SchemaSnapshot> {
   const select = async <T>(sql: string) =>
-    (await sequelize.query(sql, { type: 'SELECT', replacements: { schema, skip: MIGRATION_TABLE } })) as T[];
+    // On the primary: a replica may not have the last migration yet.
+    (await sequelize.query(sql, {
+      type: 'SELECT',
+      useMaster: true,
+      replacements: { schema, skip: MIGRATION_TABLE },
+    })) as T[];
   // Defaults name ENUM types with their schema ('dev'::public.enum_x); the comparison is across schemas.
   const local = (text: string) => text.split(`${schema}.`).join('').split(`"${schema}".`).join('');
 

@@ -22,6 +22,8 @@ async function executedNames(sequelize: Sequelize): Promise<string[]> {
   await ensureTable(sequelize);
   const rows = (await sequelize.query(`SELECT "name" FROM "${MIGRATION_TABLE}" ORDER BY "name"`, {
     type: 'SELECT',
+    // A replica may not have the table or the last migration's record yet.
+    useMaster: true,
   })) as { name: string }[];
   return rows.map((row) => row.name);
 }
