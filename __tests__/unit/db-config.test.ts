@@ -212,15 +212,13 @@ describe('server settings of createDb', () => {
     [{ idleInTransactionTimeoutMs: Number.NaN }, 'idleInTransactionTimeoutMs must be a whole number'],
     [{ pool: { max: 0 } }, 'pool.max must be a whole number from 1 to 10000, got 0'],
     [{ pool: { max: 2, min: 3 } }, "pool.min (3) is above the pool's maximum (2)"],
-    [{ pool: { acquireMs: '100' as unknown as number } }, undefined],
     [{ readRetry: 20 }, 'readRetry must be a whole number from 0 to 10, got 20'],
     [{ readUrls: 'postgres://r/tbp' as unknown as string[] }, 'readUrls must be a list of postgres:// URLs'],
-    [{ readUrls: ['postgres://app:s3cret@r:0/tbp'] }, 'the port of readUrls (URL 1 of 1) must be a port number, got "0"'],
+    [
+      { readUrls: ['postgres://app:s3cret@r:0/tbp'] },
+      'the port of readUrls (URL 1 of 1) must be a port number, got "0"',
+    ],
   ])('refuses %p with a DbConfigError naming the option', (settings, message) => {
-    if (message === undefined) {
-      expect(() => createDb({ url, ...settings }).sequelize.close()).not.toThrow();
-      return;
-    }
     expect(() => createDb({ url, ...settings })).toThrow(DbConfigError);
     expect(() => createDb({ url, ...settings })).toThrow(message);
   });
