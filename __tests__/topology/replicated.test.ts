@@ -12,7 +12,7 @@ import {
 } from '../../src';
 import { runDemo } from '../../src/cli/demo';
 import { build } from '../../src/testing/factories';
-import { eventually, replicatedDb, type TopologyDatabase, topologyDatabase, useSharedTopology } from './support';
+import { replicaCaughtUp, replicatedDb, type TopologyDatabase, topologyDatabase, useSharedTopology } from './support';
 
 // Each test writes through a replicated createDb (write: the primary, read: the replica, which applies a commit
 // 500 ms late) and reads back at once: a read of the package that went to the replica would miss the write.
@@ -26,13 +26,7 @@ beforeAll(async () => {
   database = await topologyDatabase('replicated');
   db = replicatedDb(database);
   await migrate(db.sequelize);
-  // The tests below read on the replica on purpose: it needs the tables first.
-  await eventually('the replica has the schema', async () => {
-    const [row] = await db.sequelize.query<{ found: string | null }>("SELECT to_regclass('users') AS found", {
-      type: QueryTypes.SELECT,
-    });
-    return row?.found != null;
-  });
+  await replicaCaughtUp(database); // the tests below read on the replica on purpose: it needs the tables
 }, 120_000);
 
 afterAll(async () => {

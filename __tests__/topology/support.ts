@@ -75,6 +75,22 @@ export async function topologyDatabase(suffix: string): Promise<TopologyDatabase
   };
 }
 
+/** Waits until the replica has replayed everything the primary has written so far. */
+export async function replicaCaughtUp(database: TopologyDatabase): Promise<void> {
+  const lsn = await withClient(database.primaryUrl, async (client) => {
+    const { rows } = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+    return rows[0]?.lsn;
+  });
+  await withClient(database.replicaUrl, (client) =>
+    eventually('the replica replays up to the primary', async () => {
+      const { rows } = await client.query<{ done: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done', [
+        lsn,
+      ]);
+      return rows[0]?.done === true;
+    }),
+  );
+}
+
 /** `createDb` writing to the primary and reading from the replica, which applies each commit 500 ms late. */
 export function replicatedDb(database: TopologyDatabase, options: CreateDbOptions = {}): Db {
   return createDb({ url: database.primaryUrl, readUrls: [database.replicaUrl], logging: false, ...options });
