@@ -600,14 +600,16 @@ async function main() {
     '',
   );
   const report = lines.join('\n');
-  const notesFile = join(__dirname, 'NOTES.md');
-  const notes = (() => {
-    try {
-      return `\n${readFileSync(notesFile, 'utf8')}`;
-    } catch {
-      return '';
-    }
-  })();
+  // TOPOLOGY.md: the last `npm run bench:topology` (read scaling over a replica and PgBouncer), kept in RESULTS.md.
+  const notes = ['TOPOLOGY.md', 'NOTES.md']
+    .map((file) => {
+      try {
+        return `\n${readFileSync(join(__dirname, file), 'utf8')}`;
+      } catch {
+        return '';
+      }
+    })
+    .join('');
   writeFileSync(join(__dirname, 'RESULTS.md'), `${report}${notes}`);
   process.stdout.write(`${report}\n`);
 }
