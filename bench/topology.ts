@@ -229,11 +229,22 @@ async function main(): Promise<void> {
       `PostgreSQL ${serverVersion?.server_version} primary, a streaming replica and PgBouncer ${pgbouncerVersion()} (transaction`,
       `mode), all on this machine (${cpus().length} cores, shared with Node).`,
       '',
-      '| reads go to | reads / s | / direct | Node process, % of one core |',
-      '| --- | --- | --- | --- |',
-      `| the primary, directly | ${summary(results.direct)} | 1.00 | ${summary(nodeCpu.direct)} |`,
-      `| the primary, through PgBouncer | ${summary(results.pgbouncer)} | ${summary(ratios.pgbouncer, 2)} | ${summary(nodeCpu.pgbouncer)} |`,
-      `| the replica and the primary (\`DB_READ_URLS\` = replica, primary) | ${summary(results.spread)} | ${summary(ratios.spread, 2)} | ${summary(nodeCpu.spread)} |`,
+      ...markdownTable([
+        ['reads go to', 'reads / s', '/ direct', 'Node process, % of one core'],
+        ['the primary, directly', summary(results.direct), '1.00', summary(nodeCpu.direct)],
+        [
+          'the primary, through PgBouncer',
+          summary(results.pgbouncer),
+          summary(ratios.pgbouncer, 2),
+          summary(nodeCpu.pgbouncer),
+        ],
+        [
+          'the replica and the primary (`DB_READ_URLS` = replica, primary)',
+          summary(results.spread),
+          summary(ratios.spread, 2),
+          summary(nodeCpu.spread),
+        ],
+      ]),
       '',
     ];
     const report = lines.join('\n');
@@ -244,6 +255,14 @@ async function main(): Promise<void> {
     await Promise.all(Object.values(dbs).map((db) => db.sequelize.close()));
     await admin(topology.primaryUrl, `DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
   }
+}
+
+/** A Markdown table with its columns aligned, as the repository's formatter writes them. */
+function markdownTable(rows: string[][]): string[] {
+  const widths = (rows[0] ?? []).map((_, column) => Math.max(3, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
+  const [header = [], ...body] = rows;
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...body.map(line)];
 }
 
 function pgbouncerVersion(): string {
