@@ -65,9 +65,7 @@ export default async (): Promise<Config> => {
         '<rootDir>/__tests__/support/backend-postgres.ts',
         '<rootDir>/__tests__/support/backend-pgbouncer.ts',
       ],
-      setupFilesAfterEnv: ['<rootDir>/__tests__/topology/shared.ts'],
-      // One more hop per statement, on a machine that may be busy: more than jest's 5 s per test.
-      testTimeout: 30_000,
+      setupFilesAfterEnv: ['<rootDir>/__tests__/support/pgbouncer-setup.ts'],
     });
   } else if (process.env.CI) {
     throw new Error(
