@@ -207,7 +207,8 @@ function wholeNumber(value: unknown, name: string, min: number, max: number, uni
 function replicaUrls(urls: readonly unknown[], name: string): string[] {
   return urls.map((url, i) => {
     const which = `${name} (URL ${i + 1} of ${urls.length})`;
-    if (typeof url !== 'string' || url.trim() === '') throw new DbConfigError(`${which} is empty`);
+    if (typeof url !== 'string') throw new DbConfigError(`${which} is not a string`);
+    if (url.trim() === '') throw new DbConfigError(`${which} is empty`);
     parseDatabaseUrl(url.trim(), which);
     return url.trim();
   });
