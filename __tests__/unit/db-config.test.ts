@@ -199,7 +199,9 @@ describe('server settings from the environment', () => {
 
   test('a replica asking for TLS when the primary has none is refused: node-postgres has one TLS setting', () => {
     const config = dbConfig('production', { ...server, DB_READ_URLS: 'postgres://app@replica/tbp?sslmode=require' });
-    expect(() => sequelizeOptions(config)).toThrow(/URL 1 of 1\) asks for sslmode with TLS, the primary is without/);
+    expect(() => sequelizeOptions(config)).toThrow(
+      /Read replica URL 1 of 1 \(DB_READ_URLS or readUrls\) asks for sslmode with TLS, the primary is without/,
+    );
   });
 });
 

@@ -323,7 +323,7 @@ export function sequelizeOptions(config: DbConfig): Options {
     password: server.password,
   };
   const replicas = (config.readUrls ?? []).map((url, i, urls) => {
-    const which = `DB_READ_URLS (URL ${i + 1} of ${urls.length})`;
+    const which = `Read replica URL ${i + 1} of ${urls.length} (DB_READ_URLS or readUrls)`;
     const { ssl, ...replica } = parseDatabaseUrl(url, which);
     // node-postgres gets one TLS setting per instance (dialectOptions), shared by every server.
     if (ssl !== undefined && ssl !== server.ssl) {
