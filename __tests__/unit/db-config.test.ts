@@ -247,6 +247,7 @@ describe('server settings of createDb', () => {
       expect(options.replication).toMatchObject({ read: [{ host: 'replica' }], write: { host: 'primary' } });
       expect(options.pool).toMatchObject({ max: 9, min: 1 });
       expect(options.dialectOptions).toEqual({ query_timeout: 2250 });
+      expect(fromEnv.sequelize.hasHook('beforeQuery')).toBeTruthy();
       const elsewhere = createDb({ environment: 'production', url: 'postgres://app@other:5432/tbp' });
       expect((elsewhere.sequelize as unknown as { options: Options }).options.replication).toBeFalsy();
       await Promise.all([fromEnv.sequelize.close(), elsewhere.sequelize.close()]);
@@ -256,6 +257,10 @@ describe('server settings of createDb', () => {
       process.env.DB_READ_URLS = 'postgres://replica/tbp';
       process.env.DB_STATEMENT_TIMEOUT_MS = '1000';
       const db = createDb({ inMemory: true, logging: false });
+      const options = (db.sequelize as unknown as { options: Options }).options;
+      expect(options.replication).toBeFalsy();
+      expect(options.dialectOptions ?? {}).not.toHaveProperty('query_timeout');
+      expect(db.sequelize.hasHook('beforeQuery')).toBeFalsy();
       await db.sequelize.sync();
       await db.sequelize.transaction(async (transaction) => {
         expect(await db.projects.count({ transaction })).toBe(0);

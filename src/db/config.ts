@@ -275,6 +275,20 @@ export function mergeServerSettings(
   );
 }
 
+/** `config` with `settings` in place of its own server settings (none when `settings` is empty). */
+export function withServerSettings(config: DbConfig, settings: ServerSettings): DbConfig {
+  const {
+    readUrls: _readUrls,
+    pool: _pool,
+    connectTimeoutMs: _connectTimeoutMs,
+    statementTimeoutMs: _statementTimeoutMs,
+    idleInTransactionTimeoutMs: _idleInTransactionTimeoutMs,
+    readRetry: _readRetry,
+    ...connection
+  } = config;
+  return { ...connection, ...settings };
+}
+
 /** The `ServerSettings` of the environment's variables; an empty variable counts as unset. */
 function serverSettingsFromEnv(env: Env): ServerSettings {
   const value = (variable: string) => {

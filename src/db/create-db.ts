@@ -12,6 +12,7 @@ import {
   mergeServerSettings,
   type ServerSettings,
   sequelizeOptions,
+  withServerSettings,
 } from './config';
 import { type ForeignKeyColumn, foreignKeyConstraints, normaliseQueryError } from './errors';
 import { onPrimary } from './primary';
@@ -108,12 +109,7 @@ export function createDb(options: CreateDbOptions = {}): Db {
   }
   // pg-mem has no server to time out, pool or replicate: the environment's server settings do not apply to it.
   const settings = inMemory ? {} : mergeServerSettings(config, options, options.url === undefined);
-  const { hooks: serverHooks, ...base } = sequelizeOptions({
-    ...config,
-    url,
-    ...settings,
-    readUrls: settings.readUrls,
-  });
+  const { hooks: serverHooks, ...base } = sequelizeOptions(withServerSettings({ ...config, url }, settings));
   if (options.logging !== undefined) {
     base.logging = options.logging === true ? (sql: string) => console.log(sql) : options.logging;
   }
