@@ -408,26 +408,17 @@ async function main() {
     '',
   );
   const report = lines.join('\n');
-  const notesFile = join(__dirname, 'NOTES.md');
-  const notes = (() => {
-    try {
-      return `\n${readFileSync(notesFile, 'utf8')}`;
-    } catch {
-      return '';
-    }
-  })();
-  // The peers' section (npm run bench:peers) stays as its last run left it.
-  const peers = (() => {
-    try {
-      return `\n${readFileSync(join(__dirname, 'peers', 'RESULTS.md'), 'utf8')}`;
-    } catch {
-      return '';
-    }
-  })();
-  // The access decisions' section (bench/access.ts, run after this script) stays until it is measured again.
-  const previous = existsSync(join(__dirname, 'RESULTS.md')) ? readFileSync(join(__dirname, 'RESULTS.md'), 'utf8') : '';
+  // Kept in RESULTS.md as their last runs left them: the topology's read scaling (TOPOLOGY.md, npm run
+  // bench:topology), the notes, the peers' section (npm run bench:peers) and the access decisions' section
+  // (bench/access.ts, run after this script).
+  const section = (file: string) =>
+    existsSync(join(__dirname, file)) ? `\n${readFileSync(join(__dirname, file), 'utf8')}` : '';
+  const previous = section('RESULTS.md');
   const access = /<!-- access:start -->[\s\S]*<!-- access:end -->/.exec(previous)?.[0];
-  writeFileSync(join(__dirname, 'RESULTS.md'), `${report}${peers}${notes}${access ? `\n${access}\n` : ''}`);
+  writeFileSync(
+    join(__dirname, 'RESULTS.md'),
+    `${report}${section('TOPOLOGY.md')}${section('peers/RESULTS.md')}${section('NOTES.md')}${access ? `\n${access}\n` : ''}`,
+  );
   process.stdout.write(`${report}\n`);
   if (process.env.BENCH_PEERS === '1') {
     // Its own dependencies and a compile step: a process of its own (bench/peers/run.ts).

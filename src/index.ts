@@ -77,11 +77,14 @@ export {
   type DbEnvironment,
   dbConfig,
   type Env,
+  type PoolSettings,
   parseDatabaseUrl,
+  type ServerSettings,
   sequelizeOptions,
 } from './db/config';
 export { type CreateDbOptions, createDb, type Db, TbpSequelize } from './db/create-db';
 export { InvalidIdError } from './db/ids';
+export { onPrimary } from './db/primary';
 export { dropSchema, syncSchema } from './db/sync';
 export * from './migrations/entry';
 export * from './models';

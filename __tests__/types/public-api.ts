@@ -144,9 +144,11 @@ export function registry(): void {
     | 'sequelize'
     | 'Sequelize'
     | 'withActor'
+    | 'onPrimary'
   >();
   expectTypeOf(db.withActor('u', () => 1)).toEqualTypeOf<number>();
   expectTypeOf(db.withActor('u', async () => 'x')).toEqualTypeOf<Promise<string>>();
+  expectTypeOf(createDb().onPrimary(async () => 1)).toEqualTypeOf<Promise<number>>();
   // @ts-expect-error the registry has no such table
   db.customers;
 }

@@ -1,5 +1,6 @@
 import type { Transaction } from 'sequelize';
 import type { Db } from '../db/create-db';
+import { onPrimary } from '../db/primary';
 import type { Environment } from '../models/base/columns';
 import type { PublishEvent } from '../models/publish_events';
 
@@ -114,15 +115,8 @@ async function mirror(
   return sources.length;
 }
 
-/**
- * Copies a project's pages, transition settings and audio tracks from one
- * environment to the next (dev -> stage, stage -> production) in one
- * transaction, keeping `source_key` lineage, and records a `publish_events`
- * row with the counts. Publishing again updates the copies instead of
- * duplicating them. A failed copy leaves the target as it was and records
- * `status: 'failed'` with the error, which is then rethrown.
- */
-export async function publishEnvironment(
+/** `publishEnvironment`'s work, on the primary. */
+async function publish(
   db: Db,
   projectId: string,
   from: Environment,
@@ -179,4 +173,23 @@ export async function publishEnvironment(
     });
     throw error;
   }
+}
+
+/**
+ * Copies a project's pages, transition settings and audio tracks from one
+ * environment to the next (dev -> stage, stage -> production) in one
+ * transaction, keeping `source_key` lineage, and records a `publish_events`
+ * row with the counts. Publishing again updates the copies instead of
+ * duplicating them. A failed copy leaves the target as it was and records
+ * `status: 'failed'` with the error, which is then rethrown. Every query runs
+ * on the primary (see `db.onPrimary`): a replica may not have the project yet.
+ */
+export function publishEnvironment(
+  db: Db,
+  projectId: string,
+  from: Environment,
+  to: Environment,
+  options: PublishOptions = {},
+): Promise<PublishResult> {
+  return onPrimary(db.sequelize, () => publish(db, projectId, from, to, options));
 }
