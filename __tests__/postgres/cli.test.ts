@@ -30,7 +30,7 @@ test('demo runs twice in a row against PostgreSQL, the second time updating rath
   const rollback = capture();
   expect(await main(['rollback', '--all', '--yes', '--url', url], rollback.io)).toBe(0);
   expect(rollback.out()).toBe('reverted: 0002-hashed-tokens, 0001-initial-schema\n');
-});
+}, 120_000);
 
 test("a missing database is reported in PostgreSQL's words with its SQLSTATE", async () => {
   const run = capture();
@@ -39,3 +39,24 @@ test("a missing database is reported in PostgreSQL's words with its SQLSTATE", a
     /^tbp-models: cannot connect to PostgreSQL at 127\.0\.0\.1:5432: database "tbp_test_\w+_absent" does not exist \(3D000\)\n$/,
   );
 });
+
+test('prune-access-logs deletes what is older than the age given, in batches, and nothing else', async () => {
+  const db = await databases.open('prune');
+  const url = urlOf(`${workerDatabase()}_prune`);
+  const migrated = capture();
+  expect(await main(['migrate', '--url', url], migrated.io)).toBe(0);
+  const day = 24 * 60 * 60 * 1000;
+  const rows = [100, 95, 91, 89, 1].map((days) => ({
+    environment: 'production' as const,
+    path: `/p/${days}`,
+    ip_address: '203.0.113.7',
+    accessed_at: new Date(Date.now() - days * day),
+  }));
+  await db.access_logs.bulkCreate(rows);
+
+  const run = capture();
+  expect(await main(['prune-access-logs', '--older-than', '90d', '--batch-size', '2', '--url', url], run.io)).toBe(0);
+  expect(run.out()).toMatch(/^deleted 3 access log\(s\) from before \d{4}-\d\d-\d\dT/);
+  const left = await db.access_logs.findAll({ attributes: ['path'], order: [['path', 'ASC']] });
+  expect(left.map((row) => row.path)).toEqual(['/p/1', '/p/89']);
+}, 60_000);

@@ -70,7 +70,7 @@ describe('tbp-models', () => {
     [
       ['frob'],
       2,
-      'tbp-models: unknown command "frob"; commands: demo, migrate, rollback, status, baseline, drift, seed, schema, erd',
+      'tbp-models: unknown command "frob"; commands: demo, migrate, rollback, status, baseline, drift, seed, prune-access-logs, schema, erd',
     ],
     [['migrate', 'now'], 2, 'tbp-models: unexpected argument "now"'],
     [['migrate', '--frob'], 2, "tbp-models: Unknown option '--frob'"],
@@ -132,7 +132,7 @@ describe('tbp-models', () => {
       const run = capture();
       expect(await main(argv, run.io)).toBe(0);
       expect(run.out()).toContain('usage: tbp-models <command> [options]');
-      expect(run.out()).toContain('  rollback  revert the last migration');
+      expect(run.out()).toMatch(/\n  rollback +revert the last migration/);
     }
   });
 
@@ -150,6 +150,17 @@ describe('tbp-models', () => {
       expect(run.out()).toContain('  --url URL         postgres://');
     },
   );
+
+  test.each([
+    [['prune-access-logs'], '--older-than is required (e.g. --older-than 90d)'],
+    [['prune-access-logs', '--older-than', 'ninety days'], '--older-than: Cannot read the duration'],
+    [['prune-access-logs', '--older-than', '90d', '--batch-size', '0'], '--batch-size must be a positive whole number'],
+  ])('%j is a usage error', async (argv, message) => {
+    const run = capture();
+    expect(await main(argv, run.io)).toBe(2);
+    expect(run.err()).toContain(message);
+    expect(run.err()).toContain('tbp-models help prune-access-logs');
+  });
 
   test('help of an unknown command is a usage error', async () => {
     const run = capture();

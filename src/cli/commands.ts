@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import { DurationError, parseDuration, pruneAccessLogs } from '../access/logs';
 import { seedRbac } from '../content/seed';
 import type { Db } from '../db/create-db';
 import { BaselineRefusedError, baseline } from '../migrations/baseline';
@@ -216,6 +217,39 @@ export const COMMANDS: readonly Command[] = [
         );
         return 0;
       }),
+  },
+  {
+    name: 'prune-access-logs',
+    summary: 'delete access logs older than an age, in short batches (safe on a live database)',
+    help: [
+      '  --older-than AGE   required: a whole number and a unit (ms, s, m, h, d, w), e.g. 90d',
+      '  --batch-size N     rows a statement (default 1000): each batch holds its locks only briefly',
+    ].join('\n'),
+    options: { 'older-than': { type: 'string' }, 'batch-size': { type: 'string' } },
+    database: true,
+    run: (values, target, io) => {
+      const age = values['older-than'];
+      if (typeof age !== 'string')
+        throw new UsageError('--older-than is required (e.g. --older-than 90d)', 'prune-access-logs');
+      let olderThan: number;
+      try {
+        olderThan = parseDuration(age);
+      } catch (error) {
+        if (error instanceof DurationError) throw new UsageError(`--older-than: ${error.message}`, 'prune-access-logs');
+        throw error;
+      }
+      const batch = values['batch-size'];
+      const batchSize = batch === undefined ? 1000 : Number(batch);
+      if (!Number.isInteger(batchSize) || batchSize < 1) {
+        throw new UsageError(`--batch-size must be a positive whole number, got "${batch}"`, 'prune-access-logs');
+      }
+      return withDb(target, io, async (db) => {
+        const cutoff = new Date(Date.now() - olderThan);
+        const deleted = await pruneAccessLogs(db, { olderThan: cutoff, batchSize });
+        io.out(`deleted ${deleted} access log(s) from before ${cutoff.toISOString()}\n`);
+        return 0;
+      });
+    },
   },
   {
     name: 'schema',
