@@ -188,3 +188,12 @@ export async function accessDecisions(userId: string, projectId: string, action:
   // @ts-expect-error the environment is a literal union
   await can(db, userId, 'UPDATE', 'tour_pages', { projectId, environment: 'qa' });
 }
+
+export function secretsMayBeAbsent(user: User): void {
+  // The default scope leaves the secrets out: the compiler makes the reader handle their absence.
+  same<typeof user.password, string | undefined>(true);
+  same<typeof user.passwordResetToken, string | null | undefined>(true);
+  // @ts-expect-error the hash is not there unless the user was loaded with scope('withSecrets')
+  const hash: string = user.password;
+  void hash;
+}

@@ -205,7 +205,8 @@ export class User extends BaseModel<User> {
       // Its type and length (at most 72 bytes) are checked by refuseUnsafeSecrets, on every write path.
     },
   })
-  declare password: CreationOptional<string>;
+  /** Absent (undefined) unless the user was loaded with `scope('withSecrets')`: the default scope leaves it out. */
+  declare password: CreationOptional<string | undefined>;
 
   @Column(boolean('Disabled', { allowNull: false, defaultValue: false }))
   declare disabled: CreationOptional<boolean>;
@@ -214,13 +215,15 @@ export class User extends BaseModel<User> {
   declare emailVerified: CreationOptional<boolean>;
 
   @Column(text('Email verification token'))
-  declare emailVerificationToken: CreationOptional<string | null>;
+  /** A SHA-256 digest, never the token; absent (undefined) outside `scope('withSecrets')`. */
+  declare emailVerificationToken: CreationOptional<string | null | undefined>;
 
   @Column(date('Email verification token expiry'))
   declare emailVerificationTokenExpiresAt: CreationOptional<Date | null>;
 
   @Column(text('Password reset token'))
-  declare passwordResetToken: CreationOptional<string | null>;
+  /** A SHA-256 digest, never the token; absent (undefined) outside `scope('withSecrets')`. */
+  declare passwordResetToken: CreationOptional<string | null | undefined>;
 
   @Column(date('Password reset token expiry'))
   declare passwordResetTokenExpiresAt: CreationOptional<Date | null>;
