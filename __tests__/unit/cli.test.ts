@@ -51,7 +51,7 @@ describe('tbp-models', () => {
     const run = capture();
     expect(await main(['schema'], run.io)).toBe(0);
     const ddl = run.out();
-    expect(ddl.match(/^CREATE TABLE/gm)).toHaveLength(23);
+    expect(ddl.match(/^CREATE TABLE/gm)).toHaveLength(24);
     expect(ddl.match(/^CREATE TYPE/gm)).toHaveLength(16);
     expect(ddl).toContain(
       'CREATE UNIQUE INDEX "production_presentation_access_project_id_user_id" ON "production_presentation_access" ("projectId", "userId") WHERE "deletedAt" IS NULL;',
