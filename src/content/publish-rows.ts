@@ -3,7 +3,7 @@ import type { Transaction } from 'sequelize';
 import type { Db } from '../db/create-db';
 import type { Environment } from '../models/base/columns';
 import type { PublishSnapshotContent } from '../models/publish_snapshots';
-import { planCopy } from './publish-plan';
+import { type CopyPlan, planCopy } from './publish-plan';
 import type { CopyContext } from './publish-sql';
 import { type CopiedTable, copiedTables, lineageOf, type Row } from './publish-tables';
 
@@ -34,13 +34,22 @@ function copiedValues(table: CopiedTable, source: Row): Record<string, unknown> 
   return Object.fromEntries(table.copied.map((column) => [column, source[column]]));
 }
 
-export async function copyTableRows(_db: Db, table: CopiedTable, context: CopyContext): Promise<number> {
-  const { projectId, from, to, actorId, now, transaction } = context;
+/** Reads a table's sources and targets and works out the copy; writes nothing. */
+export async function planTableRows(table: CopiedTable, context: CopyContext): Promise<CopyPlan & { sources: number }> {
+  const { projectId, from, to, transaction } = context;
   const sources = await readRows(table, { projectId, environment: from }, { transaction });
   const targets = await readRows(table, { projectId, environment: to }, { transaction, withDeleted: true });
-  const plan = planCopy(table, from, sources, targets);
-  const quiet = { transaction, hooks: false, validate: false } as const;
+  return { ...planCopy(table, from, sources, targets), sources: sources.length };
+}
 
+/** Carries out a plan; returns how many source rows were copied. */
+export async function applyTableRows(
+  table: CopiedTable,
+  plan: CopyPlan & { sources: number },
+  context: CopyContext,
+): Promise<number> {
+  const { to, actorId, now, transaction } = context;
+  const quiet = { transaction, hooks: false, validate: false } as const;
   if (plan.remove.length > 0) {
     await table.model.destroy({ ...quiet, where: { id: plan.remove.map(({ target }) => target.id) }, force: true });
   }
@@ -74,7 +83,7 @@ export async function copyTableRows(_db: Db, table: CopiedTable, context: CopyCo
       quiet,
     );
   }
-  return sources.length;
+  return plan.sources;
 }
 
 /** What the environment holds, in the snapshot's form: every column, timestamps as ISO 8601 text. */

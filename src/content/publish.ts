@@ -6,7 +6,13 @@ import type { Environment } from '../models/base/columns';
 import { isInMemory, lockProject, lockSql } from '../models/base/project-lock';
 import type { Project } from '../models/projects';
 import type { PublishEvent } from '../models/publish_events';
-import { copyTableRows, pruneSnapshotRows, restoreSnapshotRows, takeSnapshotRows } from './publish-rows';
+import {
+  applyTableRows,
+  planTableRows,
+  pruneSnapshotRows,
+  restoreSnapshotRows,
+  takeSnapshotRows,
+} from './publish-rows';
 import {
   ABANDONED_MESSAGE,
   abandonSql,
@@ -378,14 +384,19 @@ export async function publishEnvironment(
       rollbackOfId: null,
     },
     async work({ transaction, eventId, now, actorId: actor }) {
+      const context = { projectId, from, to, actorId: actor, now, transaction };
+      const tables = copiedTables(db);
+      // pg-mem cannot roll back: every table is planned, and any refusal raised, before the first write.
+      const plans = [];
+      if (memory) for (const table of tables) plans.push(await planTableRows(table, context));
       if (keepSnapshots > 0) {
         const snapshot = { id: randomUUID(), projectId, environment: to, eventId, actorId: actor };
         await (memory ? takeSnapshotRows : takeSnapshot)(db, snapshot, transaction);
       }
       const counts: Counts = { pagesCopied: 0, transitionsCopied: 0, audiosCopied: 0 };
-      const context = { projectId, from, to, actorId: actor, now, transaction };
-      for (const table of copiedTables(db)) {
-        counts[table.counter] = await (memory ? copyTableRows : copyTable)(db, table, context);
+      for (const [index, table] of tables.entries()) {
+        const plan = plans[index];
+        counts[table.counter] = plan ? await applyTableRows(table, plan, context) : await copyTable(db, table, context);
       }
       return counts;
     },
