@@ -16,18 +16,25 @@ import { type CopiedTable, copiedTables, lineageOf, type Row } from './publish-t
 
 const TIMESTAMPS = new Set(['createdAt', 'updatedAt', 'deletedAt']);
 
+/** Rows as plain objects, DECIMAL columns as numbers (as the models read them) on both backends. */
 export async function readRows(
   table: CopiedTable,
   where: { projectId: string; environment: Environment },
   options: { transaction?: Transaction; withDeleted?: boolean },
 ): Promise<Row[]> {
-  return (await table.model.findAll({
+  const rows = (await table.model.findAll({
     where,
     raw: true,
     paranoid: !options.withDeleted,
     transaction: options.transaction ?? null,
     order: [['id', 'ASC']],
   })) as unknown as Row[];
+  if (table.decimal.size > 0) {
+    for (const row of rows) {
+      for (const column of table.decimal) if (row[column] != null) row[column] = Number(row[column]);
+    }
+  }
+  return rows;
 }
 
 function copiedValues(table: CopiedTable, source: Row): Record<string, unknown> {

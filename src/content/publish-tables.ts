@@ -13,8 +13,8 @@ export interface CopiedTable {
   columns: string[];
   /** The columns a copy takes from its source: everything but identity, lineage, environment and audit. */
   copied: string[];
-  /** The columns of type JSON (kept as documents, compared by value). */
-  json: Set<string>;
+  /** The DECIMAL columns, which PostgreSQL's driver reads as text. */
+  decimal: Set<string>;
   /** Whether `slug` is unique per project and environment (pages), so a changed slug first moves aside. */
   uniqueSlug: boolean;
   /** How a row is named in a preview. */
@@ -63,7 +63,7 @@ function describe(name: CopiedTableName, model: ModelStatic<Model>): CopiedTable
       model,
       columns,
       copied: columns.filter((column) => !NOT_COPIED.has(column)),
-      json: new Set(attributes.filter((a) => a.type.key === 'JSON').map((a) => a.field as string)),
+      decimal: new Set(attributes.filter((a) => a.type.key === 'DECIMAL').map((a) => a.field as string)),
       uniqueSlug: indexes.some((index) => index.unique && !index.where && index.fields?.includes('slug')),
       label: LABELS[name],
       counter: COUNTERS[name],
