@@ -205,6 +205,23 @@ describe('the copy rules', () => {
     ]);
   });
 
+  test('a copy is written only when its content changed: its updatedAt and updatedById say when and who', async () => {
+    const db = t.db;
+    const { owner, project, pages } = await tourInDev();
+    const editor = await build.user(db);
+    await publishEnvironment(db, project.id, 'dev', 'stage', { userId: owner.id });
+    const stamps = async () =>
+      (await content(project.id, 'stage')).pages.map((p) => [p.slug, p.updatedAt.getTime(), p.updatedById]);
+    const before = await stamps();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await pages[1]?.update({ name: 'Great Hall' });
+    await publishEnvironment(db, project.id, 'dev', 'stage', { userId: editor.id });
+    const after = await stamps();
+    expect(after[1]).toEqual(before[1]);
+    expect(after[0]?.[2]).toBe(editor.id);
+    expect(after[0]?.[1]).toBeGreaterThan(before[0]?.[1] as number);
+  });
+
   test('refuses two source rows of one lineage, and writes nothing', async () => {
     const db = t.db;
     const { project, pages } = await tourInDev();

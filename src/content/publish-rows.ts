@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'sequelize';
 import type { Db } from '../db/create-db';
 import type { Environment } from '../models/base/columns';
-import type { PublishSnapshotContent } from '../models/publish_snapshots';
-import { type CopyPlan, planCopy } from './publish-plan';
+import type { PublishSnapshotContent, SnapshotRow } from '../models/publish_snapshots';
+import { type CopyPlan, planCopy, sameValue } from './publish-plan';
 import type { CopyContext } from './publish-sql';
 import { type CopiedTable, copiedTables, lineageOf, type Row } from './publish-tables';
 
@@ -64,15 +64,22 @@ export async function applyTableRows(
     const moveSlug = table.uniqueSlug && target.slug !== source.slug;
     if (moveSlug || target.deletedAt != null) {
       await table.model.update(
-        { deletedAt: null, ...(moveSlug ? { slug: `publishing-${target.id}` } : {}) },
+        {
+          deletedAt: null,
+          updatedById: actorId,
+          updatedAt: now,
+          ...(moveSlug ? { slug: `publishing-${target.id}` } : {}),
+        },
         { ...quiet, where: { id: target.id }, paranoid: false, silent: true },
       );
     }
   }
   for (const { source, target } of plan.update) {
+    // Only a copy whose content differs is written, as the set-based upsert does.
+    if (table.copied.every((column) => sameValue(source[column], target[column]))) continue;
     await table.model.update(
       { ...copiedValues(table, source), updatedById: actorId, updatedAt: now },
-      { ...quiet, where: { id: target.id } },
+      { ...quiet, where: { id: target.id }, silent: true },
     );
   }
   if (plan.create.length > 0) {
@@ -94,7 +101,7 @@ export async function applyTableRows(
 }
 
 /** What the environment holds, in the snapshot's form: every column, timestamps as ISO 8601 text. */
-async function contentOf(db: Db, projectId: string, environment: Environment, transaction: Transaction) {
+async function rowsOf(db: Db, projectId: string, environment: Environment, transaction: Transaction) {
   const content = {} as PublishSnapshotContent;
   for (const table of copiedTables(db)) {
     const rows = await readRows(table, { projectId, environment }, { transaction, withDeleted: true });
@@ -126,7 +133,7 @@ export async function takeSnapshotRows(
       projectId,
       environment,
       publishEventId: values.eventId,
-      content: await contentOf(db, projectId, environment, transaction),
+      ...(await rowsOf(db, projectId, environment, transaction)),
       createdById: values.actorId,
       updatedById: values.actorId,
       createdAt,
@@ -146,7 +153,7 @@ export async function restoreSnapshotRows(
   const counts = { pagesCopied: 0, transitionsCopied: 0, audiosCopied: 0 };
   for (const table of copiedTables(db)) {
     await table.model.destroy({ where: { projectId, environment }, force: true, transaction, hooks: false });
-    const rows = (snapshot?.content[table.name] ?? []).map((row) =>
+    const rows = ((snapshot?.get(table.name) as SnapshotRow[] | undefined) ?? []).map((row) =>
       Object.fromEntries(
         Object.entries(row).map(([key, value]) => [
           key,

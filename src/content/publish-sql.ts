@@ -44,50 +44,65 @@ async function modify(db: Db, sql: string, replacements: object, transaction: Tr
  * source (and all but one copy of a lineage), restores the soft-deleted copy
  * that is kept, and moves a copy whose slug changes to a placeholder slug, so
  * that the upsert can give slugs out in any order (two pages may have
- * swapped theirs). One statement: the DELETE and the UPDATE touch disjoint rows.
+ * swapped theirs). One statement: the DELETE and the UPDATE touch disjoint
+ * rows. Answers how many sources there are, and how many share a lineage.
+ *
+ * Every join here is an `IN (subquery)`, which PostgreSQL hashes: joined as
+ * CTEs, the planner cannot see their sizes and may loop over one for each
+ * row of the other.
  */
 function prepareSql(table: CopiedTable): string {
   const t = tableSql(table.model);
-  const sourceSlug = table.uniqueSlug ? 's.slug' : 'NULL::text';
-  const moveSlug = table.uniqueSlug
-    ? `, slug = CASE WHEN kept.slug IS DISTINCT FROM src.slug THEN 'publishing-' || kept.id ELSE kept.slug END`
-    : '';
-  const slugChanged = table.uniqueSlug ? ' OR kept.slug IS DISTINCT FROM src.slug' : '';
+  const slugMoves = table.uniqueSlug;
+  const sameSlug = '(target.source_key, target.slug) IN (SELECT lineage, slug FROM src)';
   return `WITH src AS (
-      SELECT COALESCE(s.source_key, s.id::text) AS lineage, ${sourceSlug} AS slug FROM ${t} s
+      SELECT COALESCE(s.source_key, s.id::text) AS lineage${slugMoves ? ', s.slug' : ''} FROM ${t} s
       WHERE s."projectId" = :projectId AND s.environment = :from AND s."deletedAt" IS NULL
     ), tgt AS (
-      SELECT t.id, t.source_key, row_number() OVER (
+      SELECT t.id, t.source_key, t."deletedAt", row_number() OVER (
         PARTITION BY t.source_key ORDER BY (t."deletedAt" IS NULL) DESC, t."updatedAt" DESC, t.id) AS rank
       FROM ${t} t WHERE t."projectId" = :projectId AND t.environment = :to
+    ), kept AS (
+      SELECT id, "deletedAt" FROM tgt WHERE rank = 1 AND source_key IN (SELECT lineage FROM src)
     ), gone AS (
-      DELETE FROM ${t} d USING tgt
-      WHERE d.id = tgt.id
-        AND (tgt.source_key IS NULL OR tgt.rank > 1 OR tgt.source_key NOT IN (SELECT lineage FROM src))
-      RETURNING d.id
+      DELETE FROM ${t} WHERE id IN (SELECT id FROM tgt) AND id NOT IN (SELECT id FROM kept) RETURNING id
+    ), moved AS (
+      UPDATE ${t} target SET "deletedAt" = NULL, "updatedAt" = :now, "updatedById" = :actorId${
+        slugMoves ? `, slug = CASE WHEN ${sameSlug} THEN target.slug ELSE 'publishing-' || target.id END` : ''
+      }
+      WHERE target.id IN (SELECT id FROM kept WHERE "deletedAt" IS NOT NULL)${
+        slugMoves ? ` OR (target.id IN (SELECT id FROM kept) AND NOT ${sameSlug})` : ''
+      }
+      RETURNING target.id
     )
-    UPDATE ${t} kept SET "deletedAt" = NULL${moveSlug}
-    FROM tgt JOIN src ON src.lineage = tgt.source_key
-    WHERE kept.id = tgt.id AND tgt.rank = 1 AND (kept."deletedAt" IS NOT NULL${slugChanged})`;
+    SELECT (SELECT count(*) FROM src)::int AS sources,
+      (SELECT count(*) - count(DISTINCT lineage) FROM src)::int AS duplicates,
+      (SELECT count(*) FROM gone)::int AS removed, (SELECT count(*) FROM moved)::int AS moved`;
 }
 
-/** Copies every live source row: a new row for a new lineage, an update of the kept copy otherwise. */
+/**
+ * Copies every live source row: a new row for a new lineage, an update of the
+ * kept copy otherwise, when (and only when) a copied column differs, so that
+ * a copy's `updatedAt` says when its content last changed. JSON documents are
+ * compared as text: the copy then holds its source's exact bytes.
+ */
 function upsertSql(table: CopiedTable): string {
   const t = tableSql(table.model);
   const copied = table.copied.map(q);
   const updated = table.copied.filter((column) => column !== 'projectId').map(q);
-  return `INSERT INTO ${t} (id, environment, source_key, ${copied.join(', ')},
+  const compared = (alias: string) =>
+    table.copied.map((column) => (table.json.has(column) ? `${alias}.${q(column)}::text` : `${alias}.${q(column)}`));
+  return `INSERT INTO ${t} AS target (id, environment, source_key, ${copied.join(', ')},
       "createdById", "updatedById", "createdAt", "updatedAt")
     SELECT gen_random_uuid(), :to, COALESCE(s.source_key, s.id::text), ${copied.map((c) => `s.${c}`).join(', ')},
       :actorId, :actorId, :now, :now
     FROM ${t} s WHERE s."projectId" = :projectId AND s.environment = :from AND s."deletedAt" IS NULL
     ON CONFLICT ("projectId", environment, source_key) WHERE "deletedAt" IS NULL AND source_key IS NOT NULL
-    DO UPDATE SET ${[...updated, q('updatedById'), q('updatedAt')].map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
+    DO UPDATE SET ${[...updated, q('updatedById'), q('updatedAt')].map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
+    WHERE (${compared('target').join(', ')}) IS DISTINCT FROM (${compared('EXCLUDED').join(', ')})`;
 }
 
-const CARDINALITY_VIOLATION = '21000';
-
-/** The SQLSTATE of a query's error (`55P03` lock timeout, `21000` cardinality violation, ...). */
+/** The SQLSTATE of a query's error (`55P03` lock timeout, ...). */
 export function sqlState(error: unknown): string | undefined {
   const original = (error as { original?: { code?: string }; parent?: { code?: string } }) ?? {};
   return original.original?.code ?? original.parent?.code;
@@ -96,41 +111,40 @@ export function sqlState(error: unknown): string | undefined {
 /** Copies one table; returns how many source rows were copied. */
 export async function copyTable(db: Db, table: CopiedTable, context: CopyContext): Promise<number> {
   const { transaction, ...values } = context;
-  await modify(db, prepareSql(table), values, transaction);
-  try {
-    return await modify(db, upsertSql(table), values, transaction);
-  } catch (error) {
-    // ON CONFLICT meeting one target row twice: two sources share a lineage.
-    if (sqlState(error) === CARDINALITY_VIOLATION) throw duplicateLineage(table, context.from);
-    throw error;
-  }
-}
-
-/** The target's rows of the three tables, soft-deleted ones too, as one JSON document (json keeps the UI schemas' text). */
-function contentSql(db: Db): string {
-  const parts = copiedTables(db).map(
-    (table) =>
-      `'${table.name}', (SELECT COALESCE(json_agg(r ORDER BY r.id), '[]'::json) FROM ${tableSql(table.model)} r
-        WHERE r."projectId" = :projectId AND r.environment = :environment)`,
-  );
-  return `json_build_object(${parts.join(', ')})`;
+  const [prepared] = (await db.sequelize.query(prepareSql(table), {
+    type: QueryTypes.SELECT,
+    replacements: values,
+    transaction,
+  })) as { sources: number; duplicates: number }[];
+  if (prepared?.duplicates) throw duplicateLineage(table, context.from);
+  await modify(db, upsertSql(table), values, transaction);
+  return prepared?.sources ?? 0;
 }
 
 /**
- * Keeps what the environment holds now, for a rollback. `clock_timestamp()`,
- * not the transaction's start: publishes of one project are serialised by the
- * lock, so their snapshots are ordered by when each one actually ran.
+ * Keeps what the environment holds now, for a rollback: every row of each
+ * copied table, soft-deleted ones too, in the snapshot's column of that table
+ * (json, so that the rows' own JSON documents keep their exact text).
+ * `clock_timestamp()`, not the transaction's start: publishes of one project
+ * are serialised by the lock, so their snapshots are ordered by when each one
+ * actually ran.
  */
 export async function takeSnapshot(
   db: Db,
   values: { id: string; projectId: string; environment: Environment; eventId: string; actorId: string | null },
   transaction: Transaction,
 ): Promise<void> {
+  const tables = copiedTables(db);
+  const rows = tables.map(
+    (table) =>
+      `(SELECT COALESCE(json_agg(r ORDER BY r.id), '[]'::json) FROM ${tableSql(table.model)} r
+        WHERE r."projectId" = :projectId AND r.environment = :environment)`,
+  );
   await modify(
     db,
-    `INSERT INTO ${tableSql(db.publish_snapshots as never)} (id, "projectId", environment, "publishEventId", content,
-       "createdById", "updatedById", "createdAt", "updatedAt")
-     VALUES (:id, :projectId, :environment, :eventId, ${contentSql(db)}, :actorId, :actorId,
+    `INSERT INTO ${tableSql(db.publish_snapshots as never)} (id, "projectId", environment, "publishEventId",
+       ${tables.map((table) => q(table.name)).join(', ')}, "createdById", "updatedById", "createdAt", "updatedAt")
+     VALUES (:id, :projectId, :environment, :eventId, ${rows.join(', ')}, :actorId, :actorId,
        clock_timestamp(), clock_timestamp())`,
     values,
     transaction,
@@ -151,12 +165,8 @@ export async function restoreSnapshot(
   const counts = { pagesCopied: 0, transitionsCopied: 0, audiosCopied: 0 };
   for (const table of copiedTables(db)) {
     const t = tableSql(table.model);
-    await modify(
-      db,
-      `DELETE FROM ${t} WHERE "projectId" = :projectId AND environment = :environment`,
-      values,
-      transaction,
-    );
+    const remove = `DELETE FROM ${t} WHERE "projectId" = :projectId AND environment = :environment`;
+    await modify(db, remove, values, transaction);
     const columns = table.columns.map(q);
     const selected = table.columns.map((column) => (column === 'updatedAt' ? ':now' : `r.${q(column)}`));
     const [row] = (await db.sequelize.query(
@@ -164,8 +174,7 @@ export async function restoreSnapshot(
          INSERT INTO ${t} (${columns.join(', ')})
          SELECT ${selected.join(', ')}
          FROM ${tableSql(db.publish_snapshots as never)} s
-           CROSS JOIN LATERAL json_array_elements(s.content -> '${table.name}') e
-           CROSS JOIN LATERAL json_populate_record(NULL::${t}, e) r
+           CROSS JOIN LATERAL json_populate_recordset(NULL::${t}, s.${q(table.name)}) r
          WHERE s.id = :snapshotId
          RETURNING "deletedAt")
        SELECT count(*) FILTER (WHERE "deletedAt" IS NULL)::int AS live FROM restored`,

@@ -15,6 +15,8 @@ export interface CopiedTable {
   copied: string[];
   /** The DECIMAL columns, which PostgreSQL's driver reads as text. */
   decimal: Set<string>;
+  /** The JSON columns (compared as text by the set-based copy). */
+  json: Set<string>;
   /** Whether `slug` is unique per project and environment (pages), so a changed slug first moves aside. */
   uniqueSlug: boolean;
   /** How a row is named in a preview. */
@@ -64,6 +66,7 @@ function describe(name: CopiedTableName, model: ModelStatic<Model>): CopiedTable
       columns,
       copied: columns.filter((column) => !NOT_COPIED.has(column)),
       decimal: new Set(attributes.filter((a) => a.type.key === 'DECIMAL').map((a) => a.field as string)),
+      json: new Set(attributes.filter((a) => a.type.key === 'JSON').map((a) => a.field as string)),
       uniqueSlug: indexes.some((index) => index.unique && !index.where && index.fields?.includes('slug')),
       label: LABELS[name],
       counter: COUNTERS[name],

@@ -48,7 +48,9 @@ const SNAPSHOTS = [
     "projectId" uuid NOT NULL,
     environment enum_publish_snapshots_environment NOT NULL,
     "publishEventId" uuid NOT NULL,
-    content json NOT NULL,
+    tour_pages json DEFAULT '[]'::json NOT NULL,
+    project_transition_settings json DEFAULT '[]'::json NOT NULL,
+    project_audio_tracks json DEFAULT '[]'::json NOT NULL,
     "createdAt" timestamp with time zone NOT NULL,
     "updatedAt" timestamp with time zone NOT NULL,
     "deletedAt" timestamp with time zone

@@ -1,4 +1,4 @@
-import type { NonAttribute } from 'sequelize';
+import type { CreationOptional, NonAttribute } from 'sequelize';
 import { BelongsTo, Column, Table } from 'sequelize-typescript';
 import { ENVIRONMENTS, type Environment, enumeration, foreignKey, json, table } from './base/columns';
 import { ProjectScopedModel, REQUIRED_PROJECT } from './base/project-scoped';
@@ -13,6 +13,9 @@ export interface PublishSnapshotContent {
   project_transition_settings: SnapshotRow[];
   project_audio_tracks: SnapshotRow[];
 }
+
+/** A column per copied table, under the table's name: a rollback reads each one without parsing the others. */
+const rows = (label: string) => json(label, { allowNull: false, defaultValue: [] });
 
 /**
  * What a project's environment held just before a publish (or a rollback)
@@ -39,8 +42,14 @@ export class PublishSnapshot extends ProjectScopedModel<PublishSnapshot> {
   declare publishEventId: string;
 
   // JSON, not JSONB: the rows' own JSON documents (UI schemas) are kept byte for byte, key order included.
-  @Column(json('Content', { allowNull: false }))
-  declare content: PublishSnapshotContent;
+  @Column(rows('Pages'))
+  declare tour_pages: CreationOptional<SnapshotRow[]>;
+
+  @Column(rows('Transition settings'))
+  declare project_transition_settings: CreationOptional<SnapshotRow[]>;
+
+  @Column(rows('Audio tracks'))
+  declare project_audio_tracks: CreationOptional<SnapshotRow[]>;
 
   @Column(REQUIRED_PROJECT)
   declare projectId: string;

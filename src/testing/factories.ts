@@ -120,7 +120,6 @@ export const build = {
         environment: event?.to_environment ?? 'stage',
         publishEventId: event?.id ?? '',
         projectId: event?.projectId ?? (await projectId(db, overrides)),
-        content: { tour_pages: [], project_transition_settings: [], project_audio_tracks: [] },
       },
       overrides,
     );
