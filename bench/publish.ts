@@ -200,6 +200,7 @@ export async function benchPublish(): Promise<string> {
     const small = await project(pool, 'bench-1k', PAGES);
     const large = await project(pool, 'bench-10k', LARGE);
     await pool.query('VACUUM ANALYZE');
+    const { rows: version } = await pool.query<{ server_version: string }>('SHOW server_version');
 
     const samples = {
       first: [] as number[],
@@ -269,6 +270,7 @@ export async function benchPublish(): Promise<string> {
         'medians (range). "raw" is the floor: the same three copies as one `INSERT ... SELECT` each, in one ' +
         'transaction, with pg. Statements are what Sequelize sent (BEGIN and COMMIT included, the side ' +
         'connection’s event INSERT too).',
+      `Node ${process.versions.node}, PostgreSQL ${version[0]?.server_version}, on the machine named at the top.`,
       '',
       '| operation | package (ms) | statements | raw INSERT ... SELECT (ms) | package / raw | target |',
       '|---|---|---|---|---|---|',

@@ -4,6 +4,8 @@ import { build } from '../../src/testing/factories';
 import { useTestDatabase } from '../support/db';
 
 const t = useTestDatabase();
+// Databases are migrated in the hooks and many rows written per test: generous time on a busy machine.
+jest.setTimeout(60_000);
 
 async function tourInDev() {
   const db = t.db;
