@@ -13,7 +13,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import bcrypt from 'bcryptjs';
 import { Pool } from 'pg';
 import { type Model, type ModelStatic, Sequelize } from 'sequelize';
-import { createDb, type Db, importRows, migrate } from '../src';
+import { createDb, type Db, importRows, migrate, models } from '../src';
 import { HashPool } from '../src/auth/hash-pool';
 import { createTestDb } from '../src/testing';
 import {
@@ -32,6 +32,7 @@ import {
   urlOf,
 } from './data';
 import { plainSchemaSource } from './plain-schema';
+import { benchPublish, writeSection } from './publish';
 
 const ROOT = join(__dirname, '..');
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -386,7 +387,7 @@ async function main() {
     '',
     '## Cold start (a new process: import and createDb, no connection)',
     '',
-    '| | package | plain define (same 23 tables) | package / plain | target |',
+    `| | package | plain define (same ${models.length} tables) | package / plain | target |`,
     '|---|---|---|---|---|',
     `| ms | ${summary(cold.package, 0)} | ${summary(cold.plain, 0)} | ${summary(coldRatio)} | <= 1.2x and < 300 ms: ${verdict(median(coldRatio) <= 1.2 && median(cold.package) < 300)} |`,
     '',
@@ -425,6 +426,11 @@ async function main() {
     const child = spawnSync('npm', ['run', '--silent', 'bench:peers'], { cwd: ROOT, stdio: 'inherit' });
     if (child.status !== 0) throw new Error(`bench:peers failed (exit ${child.status})`);
   }
+
+  process.stderr.write('publishing ...\n');
+  const publishing = await benchPublish();
+  writeSection(publishing);
+  process.stdout.write(`${publishing}\n`);
 }
 
 main().catch((error) => {

@@ -54,12 +54,29 @@ export {
 export { isTokenDigest, tokenDigest } from './auth/tokens';
 export { type ImportOptions, type ImportResult, ImportValidationError, importRows } from './content/import';
 export {
+  PUBLISH_DEFAULTS,
   PUBLISH_STEPS,
   PublishError,
+  type PublishFailure,
+  type PublishHistoryEntry,
   type PublishOptions,
   type PublishResult,
+  type PublishStatusReport,
   publishEnvironment,
+  publishHistory,
+  publishStatus,
+  resolveProject,
+  rollbackPublish,
 } from './content/publish';
+export {
+  formatPublishPreview,
+  type PreviewCreate,
+  type PreviewRemove,
+  type PreviewTable,
+  type PreviewUpdate,
+  type PublishPreview,
+  previewPublish,
+} from './content/publish-preview';
 export {
   PERMISSION_ACTIONS,
   PERMISSION_ENTITIES,
@@ -97,6 +114,7 @@ export { PRESIGN_PURPOSES, type PresignPurpose } from './models/presigned_url_re
 export { ACCESS_LEVELS, type AccessLevel } from './models/project_memberships';
 export { PRESENTATION_VISIBILITIES, type PresentationVisibility } from './models/projects';
 export { PUBLISH_STATUSES, type PublishStatus } from './models/publish_events';
+export type { PublishSnapshotContent, SnapshotRow } from './models/publish_snapshots';
 export type { UiSchema } from './models/tour_pages';
 export {
   type IssueTokenOptions,

@@ -270,6 +270,7 @@ const REQUIRED: Partial<Record<ModelTable, Record<string, unknown>>> = {
   element_type_defaults: { element_type: 'button', name: 'Button' },
   project_element_defaults: { element_type: 'button', projectId: SOME_ID },
   publish_events: { from_environment: 'dev', to_environment: 'stage' },
+  publish_snapshots: { environment: 'stage', publishEventId: SOME_ID, projectId: SOME_ID },
   access_logs: { environment: 'admin' },
   project_transition_settings: { environment: 'dev', projectId: SOME_ID },
   project_ui_control_settings: { environment: 'dev', projectId: SOME_ID },

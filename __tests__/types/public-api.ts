@@ -141,6 +141,7 @@ export function registry(): void {
     | 'project_ui_control_settings'
     | 'presigned_url_requests'
     | 'file'
+    | 'publish_snapshots'
     | 'sequelize'
     | 'Sequelize'
     | 'withActor'
