@@ -62,3 +62,32 @@ test('prune-access-logs deletes what is older than the age given, in batches, an
   const left = await db.access_logs.findAll({ attributes: ['path'], order: [['path', 'ASC']] });
   expect(left.map((row) => row.path)).toEqual(['/p/1', '/p/89']);
 }, 60_000);
+
+test('publish previews with --dry-run, writing nothing, then publishes', async () => {
+  const db = await databases.open('publish');
+  const url = urlOf(`${workerDatabase()}_publish`);
+  expect(await main(['migrate', '--url', url], capture().io)).toBe(0);
+  const project = await db.projects.create({ name: 'Harbour', slug: 'harbour' });
+  for (const slug of ['lobby', 'garden']) {
+    await db.tour_pages.create({ name: slug, slug, projectId: project.id, environment: 'dev' });
+  }
+  const stagePages = () => db.tour_pages.count({ where: { projectId: project.id, environment: 'stage' } });
+
+  const preview = capture();
+  const argv = ['publish', '--project', 'harbour', '--from', 'dev', '--to', 'stage', '--url', url];
+  expect(await main([...argv, '--dry-run'], preview.io)).toBe(0);
+  expect(preview.out()).toMatch(/^Publish dev -> stage of Harbour \(harbour\): preview, nothing written\n/);
+  expect(preview.out()).toContain('Pages: 2 to create');
+  expect(await stagePages()).toBe(0);
+
+  const published = capture();
+  expect(await main(argv, published.io)).toBe(0);
+  expect(published.out()).toMatch(/Save to stage: dev -> stage of Harbour \(harbour\): 2 page\(s\), 0 transition/);
+  expect(await stagePages()).toBe(2);
+
+  const unknown = capture();
+  expect(
+    await main(['publish', '--project', 'nowhere', '--from', 'dev', '--to', 'stage', '--url', url], unknown.io),
+  ).toBe(1);
+  expect(unknown.err()).toBe('tbp-models: No project with id or slug "nowhere"\n');
+}, 120_000);

@@ -72,7 +72,7 @@ describe('tbp-models', () => {
     [
       ['frob'],
       2,
-      'tbp-models: unknown command "frob"; commands: demo, migrate, rollback, status, baseline, drift, seed, prune-access-logs, schema, erd',
+      'tbp-models: unknown command "frob"; commands: demo, migrate, rollback, status, baseline, drift, seed, publish, prune-access-logs, schema, erd',
     ],
     [['migrate', 'now'], 2, 'tbp-models: unexpected argument "now"'],
     [['migrate', '--frob'], 2, "tbp-models: Unknown option '--frob'"],
@@ -155,13 +155,18 @@ describe('tbp-models', () => {
 
   test.each([
     [['prune-access-logs'], '--older-than is required (e.g. --older-than 90d)'],
+    [['publish', '--from', 'dev', '--to', 'stage'], '--project is required'],
+    [
+      ['publish', '--project', 'p', '--from', 'dev', '--to', 'production'],
+      'give --from dev --to stage or --from stage --to production',
+    ],
     [['prune-access-logs', '--older-than', 'ninety days'], '--older-than: Cannot read the duration'],
     [['prune-access-logs', '--older-than', '90d', '--batch-size', '0'], '--batch-size must be a positive whole number'],
   ])('%j is a usage error', async (argv, message) => {
     const run = capture();
     expect(await main(argv, run.io)).toBe(2);
     expect(run.err()).toContain(message);
-    expect(run.err()).toContain('tbp-models help prune-access-logs');
+    expect(run.err()).toContain(`tbp-models help ${argv[0]}`);
   });
 
   test('help of an unknown command is a usage error', async () => {
