@@ -8,7 +8,9 @@ const transform: Config['transform'] = {
   '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
 };
 
-function project(name: 'memory' | 'postgres', testMatch: string[]): NonNullable<Config['projects']>[number] {
+type Project = Exclude<NonNullable<Config['projects']>[number], string>;
+
+function project(name: 'memory' | 'postgres', testMatch: string[]): Project {
   return {
     displayName: name,
     testEnvironment: 'node',
@@ -24,11 +26,21 @@ function project(name: 'memory' | 'postgres', testMatch: string[]): NonNullable<
   };
 }
 
+/** The PostgreSQL suites the `pgbouncer` project runs: the constraints and the migrations, the schema's heart. */
+const PGBOUNCER_SUITES = [
+  '<rootDir>/__tests__/postgres/integrity.test.ts',
+  '<rootDir>/__tests__/postgres/migrations.test.ts',
+];
+
 // One id per run, inherited by the workers: every database of this run is named after it (see teardown.ts).
 process.env.TBP_TEST_RUN ??= randomBytes(5).toString('hex');
 
 export default async (): Promise<Config> => {
-  const shared = ['<rootDir>/__tests__/models/**/*.test.ts', '<rootDir>/__tests__/access/**/*.test.ts'];
+  const shared = [
+    '<rootDir>/__tests__/models/**/*.test.ts',
+    '<rootDir>/__tests__/access/**/*.test.ts',
+    '<rootDir>/__tests__/security/**/*.test.ts',
+  ];
   const projects = [
     project('memory', [...shared, '<rootDir>/__tests__/unit/**/*.test.ts', '<rootDir>/__tests__/readme/**/*.test.ts']),
   ];
@@ -48,6 +60,16 @@ export default async (): Promise<Config> => {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/__tests__/topology/**/*.test.ts'],
+    });
+    // A part of the PostgreSQL suites again, through PgBouncer in transaction mode in front of the topology's primary.
+    projects.push({
+      ...project('postgres', PGBOUNCER_SUITES),
+      displayName: 'pgbouncer',
+      setupFiles: [
+        '<rootDir>/__tests__/support/backend-postgres.ts',
+        '<rootDir>/__tests__/support/backend-pgbouncer.ts',
+      ],
+      setupFilesAfterEnv: ['<rootDir>/__tests__/support/pgbouncer-setup.ts'],
     });
   } else if (process.env.CI) {
     throw new Error(

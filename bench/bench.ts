@@ -13,7 +13,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import bcrypt from 'bcryptjs';
 import { Pool } from 'pg';
 import { type IncludeOptions, type Model, type ModelStatic, Sequelize, type WhereOptions } from 'sequelize';
-import { createDb, type Db, importRows, loadEditorView, loadPresentation, migrate } from '../src';
+import { createDb, type Db, importRows, loadEditorView, loadPresentation, migrate, models } from '../src';
 import { HashPool } from '../src/auth/hash-pool';
 import { createTestDb } from '../src/testing';
 import {
@@ -32,6 +32,7 @@ import {
   urlOf,
 } from './data';
 import { plainSchemaSource } from './plain-schema';
+import { benchPublish, writeSection } from './publish';
 
 const ROOT = join(__dirname, '..');
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -415,7 +416,7 @@ async function measureQueries(subjects: Subjects, fixture: Fixture) {
 
 /**
  * A new Node process per sample that loads the package and calls createDb (no connection), against one that
- * loads sequelize and defines the same 23 tables plainly. Wall time, and the process's own CPU time (user +
+ * loads sequelize and defines the same tables plainly. Wall time, and the process's own CPU time (user +
  * system, from process.cpuUsage at its end), which a loaded machine disturbs less.
  */
 function coldStart(plainModule: string) {
@@ -577,7 +578,7 @@ async function main() {
     '',
     '## Cold start (a new process: import and createDb, no connection)',
     '',
-    '| | package | plain define (same 23 tables) | package / plain | target |',
+    `| | package | plain define (same ${models.length} tables) | package / plain | target |`,
     '|---|---|---|---|---|',
     `| wall ms | ${summary(cold.package, 0)} | ${summary(cold.plain, 0)} | ${summary(coldRatio)} | <= 1.10x: ${verdict(median(coldRatio) <= 1.1)}; < 300 ms: ${verdict(median(cold.package) < 300)} |`,
     `| CPU ms (user + system) | ${summary(cold.cpu.package, 0)} | ${summary(cold.cpu.plain, 0)} | ${summary(coldCpuRatio)} | <= 1.10x: ${verdict(median(coldCpuRatio) <= 1.1)} |`,
@@ -600,32 +601,28 @@ async function main() {
     '',
   );
   const report = lines.join('\n');
-  const notesFile = join(__dirname, 'NOTES.md');
-  const notes = (() => {
-    try {
-      return `\n${readFileSync(notesFile, 'utf8')}`;
-    } catch {
-      return '';
-    }
-  })();
-  // The peers' section (npm run bench:peers) stays as its last run left it.
-  const peers = (() => {
-    try {
-      return `\n${readFileSync(join(__dirname, 'peers', 'RESULTS.md'), 'utf8')}`;
-    } catch {
-      return '';
-    }
-  })();
-  // The access decisions' section (bench/access.ts, run after this script) stays until it is measured again.
-  const previous = existsSync(join(__dirname, 'RESULTS.md')) ? readFileSync(join(__dirname, 'RESULTS.md'), 'utf8') : '';
+  // Kept in RESULTS.md as their last runs left them: the topology's read scaling (TOPOLOGY.md, npm run
+  // bench:topology), the notes, the peers' section (npm run bench:peers) and the access decisions' section
+  // (bench/access.ts, run after this script).
+  const section = (file: string) =>
+    existsSync(join(__dirname, file)) ? `\n${readFileSync(join(__dirname, file), 'utf8')}` : '';
+  const previous = section('RESULTS.md');
   const access = /<!-- access:start -->[\s\S]*<!-- access:end -->/.exec(previous)?.[0];
-  writeFileSync(join(__dirname, 'RESULTS.md'), `${report}${peers}${notes}${access ? `\n${access}\n` : ''}`);
+  writeFileSync(
+    join(__dirname, 'RESULTS.md'),
+    `${report}${section('TOPOLOGY.md')}${section('peers/RESULTS.md')}${section('NOTES.md')}${access ? `\n${access}\n` : ''}`,
+  );
   process.stdout.write(`${report}\n`);
   if (process.env.BENCH_PEERS === '1') {
     // Its own dependencies and a compile step: a process of its own (bench/peers/run.ts).
     const child = spawnSync('npm', ['run', '--silent', 'bench:peers'], { cwd: ROOT, stdio: 'inherit' });
     if (child.status !== 0) throw new Error(`bench:peers failed (exit ${child.status})`);
   }
+
+  process.stderr.write('publishing ...\n');
+  const publishing = await benchPublish();
+  writeSection(publishing);
+  process.stdout.write(`${publishing}\n`);
 }
 
 main().catch((error) => {

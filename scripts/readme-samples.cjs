@@ -5,6 +5,7 @@
 //   ```ts / ```js               a program: compiled (TypeScript as CommonJS) and run
 //   ```ts esm                  the same as an ES module (top-level await): written to a .mts file
 //   ```ts example=PATH         an excerpt of PATH, which has tests of its own: it must appear in it verbatim
+//   ```ts run-by=TEST          run by that jest test (it sets up what the sample needs around it): it must name it
 // A program that reads DATABASE_URL gets a fresh database of its own on the test server; the others run in memory.
 const { execFileSync } = require('node:child_process');
 const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
@@ -24,6 +25,10 @@ function readmeSamples(readme) {
 
 function exampleOf(info) {
   return /(?:^|\s)example=(\S+)/.exec(info)?.[1];
+}
+
+function runnerOf(info) {
+  return /(?:^|\s)run-by=(\S+)/.exec(info)?.[1];
 }
 
 const TSCONFIG = (root) => ({
@@ -66,7 +71,17 @@ function checkReadmeSamples({ root, consumer, step, databaseUrl }) {
       continue;
     }
     const esm = /(?:^|\s)esm(?:\s|$)/.test(sample.info);
-    const extension = esm ? { ts: 'mts', js: 'mjs' }[sample.lang] : { ts: 'ts', mts: 'mts', js: 'cjs', mjs: 'mjs' }[sample.lang];
+    const runner = runnerOf(sample.info);
+    if (runner) {
+      step(`${name}: run by ${runner}`, () => {
+        if (!readFileSync(join(root, runner), 'utf8').includes('README.md'))
+          throw new Error(`${runner} reads no README`);
+      });
+      continue;
+    }
+    const extension = esm
+      ? { ts: 'mts', js: 'mjs' }[sample.lang]
+      : { ts: 'ts', mts: 'mts', js: 'cjs', mjs: 'mjs' }[sample.lang];
     const file = `sample-${sample.line}.${extension}`;
     writeFileSync(join(dir, file), sample.code);
     programs.push({ name, file, sample });

@@ -61,14 +61,32 @@ export {
   MAX_PASSWORD_BYTES,
   type PasswordHasher,
 } from './auth/password';
+export { isTokenDigest, tokenDigest } from './auth/tokens';
 export { type ImportOptions, type ImportResult, ImportValidationError, importRows } from './content/import';
 export {
+  PUBLISH_DEFAULTS,
   PUBLISH_STEPS,
   PublishError,
+  type PublishFailure,
+  type PublishHistoryEntry,
   type PublishOptions,
   type PublishResult,
+  type PublishStatusReport,
   publishEnvironment,
+  publishHistory,
+  publishStatus,
+  resolveProject,
+  rollbackPublish,
 } from './content/publish';
+export {
+  formatPublishPreview,
+  type PreviewCreate,
+  type PreviewRemove,
+  type PreviewTable,
+  type PreviewUpdate,
+  type PublishPreview,
+  previewPublish,
+} from './content/publish-preview';
 export {
   PERMISSION_ACTIONS,
   PERMISSION_ENTITIES,
@@ -86,11 +104,14 @@ export {
   type DbEnvironment,
   dbConfig,
   type Env,
+  type PoolSettings,
   parseDatabaseUrl,
+  type ServerSettings,
   sequelizeOptions,
 } from './db/config';
 export { type CreateDbOptions, createDb, type Db, TbpSequelize } from './db/create-db';
 export { InvalidIdError } from './db/ids';
+export { onPrimary } from './db/primary';
 export { dropSchema, syncSchema } from './db/sync';
 export * from './migrations/entry';
 export * from './models';
@@ -103,7 +124,15 @@ export { PRESIGN_PURPOSES, type PresignPurpose } from './models/presigned_url_re
 export { ACCESS_LEVELS, type AccessLevel } from './models/project_memberships';
 export { PRESENTATION_VISIBILITIES, type PresentationVisibility } from './models/projects';
 export { PUBLISH_STATUSES, type PublishStatus } from './models/publish_events';
+export type { PublishSnapshotContent, SnapshotRow } from './models/publish_snapshots';
 export type { UiSchema } from './models/tour_pages';
-export { USER_SECRET_FIELDS, type UserSecretField } from './models/users';
+export {
+  type IssueTokenOptions,
+  MAX_TOKEN_TTL_MS,
+  type TokenOptions,
+  USER_SECRET_FIELDS,
+  USER_TOKEN_FIELDS,
+  type UserSecretField,
+} from './models/users';
 export { schemaDdl } from './schema/ddl';
 export { erDiagram } from './schema/erd';

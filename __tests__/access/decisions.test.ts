@@ -39,6 +39,7 @@ const LEVEL_TABLE: Record<AccessEntity, [read: string, create: string, update: s
   project_memberships: ['viewer', 'owner', 'owner', 'owner'],
   production_presentation_access: ['owner', 'owner', 'owner', 'owner'],
   publish_events: ['reviewer', '-', '-', '-'],
+  publish_snapshots: ['reviewer', '-', '-', '-'],
   access_logs: ['owner', '-', '-', '-'],
   users: ['-', '-', '-', '-'],
   roles: ['-', '-', '-', '-'],

@@ -45,6 +45,36 @@ const hostile = fc.oneof(
   fc.date(),
 );
 
+/**
+ * Passwords: strings around bcrypt's 72-byte limit in characters of every width, and values of every
+ * other JavaScript type, none of which may ever reach the column.
+ */
+const passwordLike = fc.oneof(
+  { arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }), weight: 3 },
+  { arbitrary: fc.string({ unit: 'grapheme', minLength: 14, maxLength: 80 }), weight: 2 },
+  { arbitrary: fc.string({ unit: 'binary', minLength: 60, maxLength: 80 }), weight: 1 },
+  {
+    arbitrary: fc.oneof(
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.bigInt(),
+      fc.constantFrom<unknown>(null, Number.NaN, '', '   ', Symbol('password'), () => 'password', [], {}),
+      fc.array(fc.string(), { minLength: 1, maxLength: 2 }),
+      fc.dictionary(fc.string({ maxLength: 3 }), fc.string(), { minKeys: 1, maxKeys: 2 }),
+      fc.string().map((text) => Buffer.from(text)),
+      fc.date(),
+      fc.string().map((text) => ({ toString: () => text })),
+    ),
+    weight: 3,
+  },
+);
+
+/** What a password must be to be stored: a string, not blank, of at most 72 UTF-8 bytes. */
+function isStorablePassword(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== '' && Buffer.byteLength(value, 'utf8') <= 72;
+}
+
 /** Plausible values for the columns with a format, so that runs reach valid records too. */
 const FORMATTED: Record<string, fc.Arbitrary<unknown>> = {
   slug: fc.stringMatching(/^[a-z0-9-]{1,30}$/),
@@ -53,6 +83,7 @@ const FORMATTED: Record<string, fc.Arbitrary<unknown>> = {
   cdn_url: fc.webUrl(),
   publicUrl: fc.webUrl(),
   overlay_color: fc.constantFrom('#000', '#12ab34', '#ffffffff'),
+  password: passwordLike,
 };
 
 /** Plausible values of a column's type, within and just past its bounds. */
@@ -176,6 +207,54 @@ describe('arbitrary input is stored exactly or refused with a ValidationError', 
   });
 });
 
+describe('users: a password is stored as a hash that checks it, or refused naming password', () => {
+  test('on create and on update, with or without validation', async () => {
+    const db = t.db;
+    const outcomes = { stored: 0, refused: 0 };
+    const refusedAs = async (write: () => Promise<unknown>) => {
+      const error = await write().then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      if (error === undefined) return false;
+      if (!(error instanceof ValidationError)) throw error;
+      expect(error.errors.map((item) => item.path)).toEqual(['password']);
+      return true;
+    };
+    await fc.assert(
+      fc.asyncProperty(passwordLike, fc.boolean(), async (password, validate) => {
+        // A failed run leaves its user behind; shrinking runs again.
+        await db.sequelize.query('DELETE FROM "users"');
+        const before = await db.users.count();
+        const storable = isStorablePassword(password);
+        const create = () => db.users.create({ email: 'pw@example.com', password: password as string }, { validate });
+        expect(await refusedAs(create)).toBe(!storable);
+        expect(await db.users.count()).toBe(before + (storable ? 1 : 0));
+        if (!storable) {
+          outcomes.refused += 1;
+          return;
+        }
+        const created = await db.users.scope('withSecrets').findOne({ where: { email: 'pw@example.com' } });
+        if (!created) throw new Error('the stored user is not there');
+        expect(created.password).not.toBe(password);
+        await expect(created.checkPassword(password)).resolves.toBe(true);
+        // Changing it follows the same rule; a refusal leaves the hash as it was.
+        const longer = `${password}!`;
+        expect(await refusedAs(() => created.update({ password: longer }, { validate }))).toBe(
+          !isStorablePassword(longer),
+        );
+        const hash = (await db.users.scope('withSecrets').findByPk(created.id))?.password;
+        expect(await refusedAs(() => created.update({ password: [password] as never }, { validate }))).toBe(true);
+        expect((await db.users.scope('withSecrets').findByPk(created.id))?.password).toBe(hash);
+        outcomes.stored += 1;
+      }),
+      { seed: SEED, numRuns: RUNS, endOnFailure: true },
+    );
+    expect(outcomes.stored).toBeGreaterThan(0);
+    expect(outcomes.refused).toBeGreaterThan(0);
+  });
+});
+
 const SOME_ID = '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b';
 
 /** The required columns of each model, valid, for records built without the factories. */
@@ -191,6 +270,7 @@ const REQUIRED: Partial<Record<ModelTable, Record<string, unknown>>> = {
   element_type_defaults: { element_type: 'button', name: 'Button' },
   project_element_defaults: { element_type: 'button', projectId: SOME_ID },
   publish_events: { from_environment: 'dev', to_environment: 'stage' },
+  publish_snapshots: { environment: 'stage', publishEventId: SOME_ID, projectId: SOME_ID },
   access_logs: { environment: 'admin' },
   project_transition_settings: { environment: 'dev', projectId: SOME_ID },
   project_ui_control_settings: { environment: 'dev', projectId: SOME_ID },

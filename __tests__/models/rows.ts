@@ -5,7 +5,7 @@ import { build } from '../../src/testing/factories';
 /** A row of any model, as the table-driven suites handle them. */
 export type Row = Model & { id: string; deletedAt: Date | null } & Record<string, unknown>;
 
-/** The 21 models of the spec (the join tables are not soft-deleted and have no id). */
+/** The 21 models of the spec and publish_snapshots (the join tables are not soft-deleted and have no id). */
 export const MODEL_FACTORIES: Record<
   Exclude<TableName, 'usersCustom_permissionsPermissions' | 'rolesPermissionsPermissions'>,
   (db: Db, overrides?: Record<string, unknown>) => Promise<Row>
@@ -31,6 +31,7 @@ export const MODEL_FACTORIES: Record<
   project_ui_control_settings: (db, o) => build.projectUiControlSetting(db, o) as Promise<never>,
   presigned_url_requests: (db, o) => build.presignedUrlRequest(db, o) as Promise<never>,
   file: (db, o) => build.file(db, o) as Promise<never>,
+  publish_snapshots: (db, o) => build.publishSnapshot(db, o) as Promise<never>,
 };
 
 export type ModelTable = keyof typeof MODEL_FACTORIES;

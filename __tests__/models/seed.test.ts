@@ -13,10 +13,11 @@ describe('seedRbac', () => {
   test('creates one permission per {ACTION}_{ENTITY} and the platform’s roles', async () => {
     const report = await seedRbac(t.db);
     const names = permissionNames();
-    expect(names).toHaveLength(84);
+    // 4 actions x 22 entities: the 21 models and publish_snapshots.
+    expect(names).toHaveLength(88);
     expect(names).toEqual(expect.arrayContaining(['READ_USERS', 'CREATE_ASSETS', 'DELETE_TOUR_PAGES', 'UPDATE_FILE']));
-    expect(report).toMatchObject({ permissionsCreated: 84, rolesCreated: 4 });
-    expect(await t.db.permissions.count()).toBe(84);
+    expect(report).toMatchObject({ permissionsCreated: 88, rolesCreated: 4 });
+    expect(await t.db.permissions.count()).toBe(88);
     expect((await t.db.roles.findAll()).map((role) => role.name).sort()).toEqual([
       'Administrator',
       'Editor',

@@ -24,6 +24,7 @@ async function projectWithChildren(db: Db) {
     ['project_element_defaults', (await build.projectElementDefault(db, { projectId })) as unknown as Row],
     ['production_presentation_access', (await build.productionPresentationAccess(db, { projectId })) as unknown as Row],
     ['presigned_url_requests', (await build.presignedUrlRequest(db, { projectId })) as unknown as Row],
+    ['publish_snapshots', (await build.publishSnapshot(db, { projectId })) as unknown as Row],
   ];
   return { project, children };
 }

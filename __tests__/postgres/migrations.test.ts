@@ -1,3 +1,4 @@
+import { UniqueConstraintError } from 'sequelize';
 import {
   assertNoSchemaDrift,
   checkSchemaDrift,
@@ -10,10 +11,15 @@ import {
   rollback,
   SchemaDriftError,
 } from '../../src';
+import { MIGRATIONS } from '../../src/migrations/list';
 import { scratchDatabases } from '../support/scratch-databases';
 
+// Whole databases are created, migrated and compared here: generous time on a busy machine.
+jest.setTimeout(120_000);
+
 const databases = scratchDatabases();
-afterAll(() => databases.dropAll(), 60_000);
+const ALL = MIGRATIONS.map((migration) => migration.name);
+afterAll(() => databases.dropAll(), 120_000);
 
 async function tableNames(db: Awaited<ReturnType<typeof databases.open>>): Promise<string[]> {
   const rows = (await db.sequelize.query(
@@ -26,22 +32,23 @@ async function tableNames(db: Awaited<ReturnType<typeof databases.open>>): Promi
 describe('migrations', () => {
   test('migrate, rollback and migrate again on an empty database, with no drift after', async () => {
     const db = await databases.open('cycle');
-    expect(await pendingMigrations(db.sequelize)).toEqual(['0001-initial-schema']);
+    expect(await pendingMigrations(db.sequelize)).toEqual(ALL);
 
-    expect(await migrate(db.sequelize)).toEqual(['0001-initial-schema']);
+    expect(await migrate(db.sequelize)).toEqual(ALL);
     expect(await pendingMigrations(db.sequelize)).toEqual([]);
-    expect(await executedMigrations(db.sequelize)).toEqual(['0001-initial-schema']);
-    expect(await tableNames(db)).toHaveLength(24);
+    expect(await executedMigrations(db.sequelize)).toEqual(ALL);
+    // The 21 models, the 2 join tables, publish_snapshots and the migrations' own table.
+    expect(await tableNames(db)).toHaveLength(25);
     expect(await migrate(db.sequelize)).toEqual([]);
 
-    expect(await rollback(db.sequelize)).toEqual(['0001-initial-schema']);
+    expect(await rollback(db.sequelize, { to: 0 })).toEqual([...ALL].reverse());
     expect(await tableNames(db)).toEqual([MIGRATION_TABLE]);
     const types = await db.sequelize.query("SELECT typname FROM pg_type WHERE typname LIKE 'enum\\_%'", {
       type: 'SELECT',
     });
     expect(types).toEqual([]);
 
-    expect(await migrate(db.sequelize)).toEqual(['0001-initial-schema']);
+    expect(await migrate(db.sequelize)).toEqual(ALL);
     expect(await checkSchemaDrift(db.sequelize)).toEqual([]);
     await expect(assertNoSchemaDrift(db.sequelize)).resolves.toBeUndefined();
 
@@ -69,8 +76,8 @@ describe('migrations', () => {
     const db = await databases.open('progress');
     const events: string[] = [];
     await migrate(db.sequelize, { onProgress: (e) => events.push(`${e.direction} ${e.phase} ${e.name}`) });
-    expect(events).toEqual(['up start 0001-initial-schema', 'up end 0001-initial-schema']);
-  }, 60_000);
+    expect(events).toEqual(ALL.flatMap((name) => [`up start ${name}`, `up end ${name}`]));
+  });
 });
 
 describe('schema drift', () => {
@@ -83,12 +90,24 @@ describe('schema drift', () => {
     expect(diffSchemas(fromModels, fromMigrations)).toEqual([]);
     // The snapshot is not trivially empty: it holds every table, type, index and key.
     expect(Object.keys(fromModels.columns).length).toBeGreaterThan(250);
-    expect(Object.keys(fromModels.enums)).toHaveLength(16);
+    expect(Object.keys(fromModels.enums)).toHaveLength(17);
     expect(Object.keys(fromModels.foreignKeys).length).toBeGreaterThan(60);
     expect(fromModels.indexes).toHaveProperty([
       'production_presentation_access (projectId, userId) UNIQUE WHERE ("deletedAt" IS NULL)',
     ]);
-  }, 60_000);
+    for (const table of ['tour_pages', 'project_transition_settings', 'project_audio_tracks']) {
+      expect(fromMigrations.indexes).toHaveProperty([
+        `${table} (projectId, environment, source_key) UNIQUE WHERE (("deletedAt" IS NULL) AND (source_key IS NOT NULL))`,
+      ]);
+    }
+    expect(fromMigrations.enums.enum_publish_events_status).toEqual([
+      'queued',
+      'running',
+      'success',
+      'failed',
+      'abandoned',
+    ]);
+  });
 
   test('a model changed without a migration is detected, with a readable diff', async () => {
     const migrated = await databases.open('changed');
@@ -149,4 +168,97 @@ describe('schema drift', () => {
     );
     expect(schemas).toEqual([]);
   }, 60_000);
+});
+
+describe('0004-publish-lineage-and-history', () => {
+  const before0004 = MIGRATIONS.filter((migration) => migration.name < '0004');
+
+  test('repairs duplicate copies (the newest live one stays), then one live copy per lineage holds', async () => {
+    const db = await databases.open('lineage');
+    await migrate(db.sequelize, { migrations: before0004 });
+    const [project] = (await db.sequelize.query(
+      `INSERT INTO projects (id, name, slug, "createdAt", "updatedAt")
+       VALUES (gen_random_uuid(), 'Tour', 'tour', now(), now()) RETURNING id`,
+      { type: 'SELECT' },
+    )) as { id: string }[];
+    const track = async (environment: string, sourceKey: string | null, updatedAt: string, deleted = false) => {
+      const [row] = (await db.sequelize.query(
+        `INSERT INTO project_audio_tracks (id, "projectId", environment, source_key, name, loop, is_enabled,
+           "createdAt", "updatedAt", "deletedAt")
+         VALUES (gen_random_uuid(), :projectId, :environment, :sourceKey, :name, false, true,
+           '2026-01-01T00:00:00Z', :updatedAt, :deletedAt) RETURNING id`,
+        {
+          type: 'SELECT',
+          replacements: {
+            projectId: project?.id,
+            environment,
+            sourceKey,
+            name: `${environment} ${sourceKey} ${updatedAt}`,
+            updatedAt,
+            deletedAt: deleted ? '2026-01-05T00:00:00Z' : null,
+          },
+        },
+      )) as { id: string }[];
+      return row?.id as string;
+    };
+    // Two publishes that raced: two live stage copies of each original, written a second apart.
+    const olderA = await track('stage', 'a', '2026-01-02T00:00:00Z');
+    const newerA = await track('stage', 'a', '2026-01-02T00:00:01Z');
+    const olderB = await track('stage', 'b', '2026-01-02T00:00:00Z');
+    const newerB = await track('stage', 'b', '2026-01-03T00:00:00Z');
+    // Not duplicates: a copy deleted earlier, the same lineage in another environment, two hand-made rows.
+    const deletedA = await track('stage', 'a', '2026-01-04T00:00:00Z', true);
+    const productionA = await track('production', 'a', '2026-01-01T00:00:00Z');
+    const handMade = [
+      await track('stage', null, '2026-01-01T00:00:00Z'),
+      await track('stage', null, '2026-01-01T00:00:00Z'),
+    ];
+
+    expect(await migrate(db.sequelize)).toEqual(['0004-publish-lineage-and-history']);
+    const rows = (await db.sequelize.query(
+      'SELECT id, "deletedAt" IS NOT NULL AS deleted FROM project_audio_tracks ORDER BY id',
+      { type: 'SELECT' },
+    )) as { id: string; deleted: boolean }[];
+    const deleted = Object.fromEntries(rows.map((row) => [row.id, row.deleted]));
+    expect(deleted).toEqual({
+      [olderA]: true,
+      [newerA]: false,
+      [olderB]: true,
+      [newerB]: false,
+      [deletedA]: true,
+      [productionA]: false,
+      [handMade[0] as string]: false,
+      [handMade[1] as string]: false,
+    });
+    // From now on a second live copy of one original is refused by the database itself.
+    await expect(track('stage', 'a', '2026-01-06T00:00:00Z')).rejects.toBeInstanceOf(UniqueConstraintError);
+    await expect(track('stage', 'a', '2026-01-06T00:00:00Z', true)).resolves.toEqual(expect.any(String));
+    await expect(track('stage', null, '2026-01-06T00:00:00Z')).resolves.toEqual(expect.any(String));
+    expect(await checkSchemaDrift(db.sequelize)).toEqual([]);
+  });
+
+  test('reverting it drops the snapshots and the index and turns abandoned events into failed ones', async () => {
+    const db = await databases.open('lineage_down');
+    await migrate(db.sequelize);
+    const project = await db.projects.create({ name: 'Tour', slug: 'tour' });
+    const event = await db.publish_events.create({
+      projectId: project.id,
+      from_environment: 'dev',
+      to_environment: 'stage',
+      status: 'abandoned',
+    });
+    expect(await rollback(db.sequelize)).toEqual(['0004-publish-lineage-and-history']);
+    const schema = await readSchema(db.sequelize);
+    expect(schema.enums.enum_publish_events_status).toEqual(['queued', 'running', 'success', 'failed']);
+    expect(Object.keys(schema.columns).filter((column) => column.startsWith('publish_snapshots.'))).toEqual([]);
+    expect(Object.keys(schema.indexes).filter((index) => index.includes('source_key'))).toEqual([]);
+    const [row] = (await db.sequelize.query('SELECT status FROM publish_events WHERE id = :id', {
+      type: 'SELECT',
+      replacements: { id: event.id },
+    })) as { status: string }[];
+    expect(row?.status).toBe('failed');
+    // And forward again, to the models' schema.
+    expect(await migrate(db.sequelize)).toEqual(['0004-publish-lineage-and-history']);
+    expect(await checkSchemaDrift(db.sequelize)).toEqual([]);
+  });
 });

@@ -23,7 +23,7 @@ function samples(): { lang: string; code: string }[] {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const start = readme.indexOf('## Migrations in your app');
   const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
-  return [...section.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((match) => ({
+  return [...section.matchAll(/```(\w+)[^\n]*\n([\s\S]*?)```/g)].map((match) => ({
     lang: match[1] as string,
     code: match[2] as string,
   }));

@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Client, type ClientConfig } from 'pg';
 import { topology } from './env';
+import { useSharedTopology } from './support';
 
 // What the other topology tests take for granted about scripts/pg-topology.sh: if one of
 // these fails, a failover or read-routing test elsewhere would pass or fail for the wrong reason.
+
+useSharedTopology();
 
 const topo = topology();
 const table = `topology_probe_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;

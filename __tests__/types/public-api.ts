@@ -57,6 +57,13 @@ export async function typedFinds(id: string): Promise<void> {
   same<typeof user.createdAt, Date>(true);
   same<typeof user.deletedAt, Date | null>(true);
   expectTypeOf(user.checkPassword).returns.toEqualTypeOf<Promise<boolean>>();
+  expectTypeOf(user.issuePasswordReset).returns.toEqualTypeOf<Promise<string>>();
+  expectTypeOf(user.issueEmailVerification).returns.toEqualTypeOf<Promise<string>>();
+  same<Awaited<ReturnType<typeof db.users.findByPasswordResetToken>>, User | null>(true);
+  same<Awaited<ReturnType<typeof db.users.resetPassword>>, User | null>(true);
+  same<Awaited<ReturnType<typeof db.users.verifyEmail>>, User | null>(true);
+  // @ts-expect-error the lifetime is a number of milliseconds
+  await user.issuePasswordReset({ ttlMs: '1h' });
 
   const page = (await db.tour_pages.findOne({ where: { slug: 'home' } })) as TourPage;
   same<typeof page.environment, 'dev' | 'stage' | 'production'>(true);
@@ -138,12 +145,15 @@ export function registry(): void {
     | 'project_ui_control_settings'
     | 'presigned_url_requests'
     | 'file'
+    | 'publish_snapshots'
     | 'sequelize'
     | 'Sequelize'
     | 'withActor'
+    | 'onPrimary'
   >();
   expectTypeOf(db.withActor('u', () => 1)).toEqualTypeOf<number>();
   expectTypeOf(db.withActor('u', async () => 'x')).toEqualTypeOf<Promise<string>>();
+  expectTypeOf(createDb().onPrimary(async () => 1)).toEqualTypeOf<Promise<number>>();
   // @ts-expect-error the registry has no such table
   db.customers;
 }
@@ -203,4 +213,13 @@ export async function accessDecisions(userId: string, projectId: string, action:
   await can(db, userId, 'READ', 'rolesPermissionsPermissions');
   // @ts-expect-error the environment is a literal union
   await can(db, userId, 'UPDATE', 'tour_pages', { projectId, environment: 'qa' });
+}
+
+export function secretsMayBeAbsent(user: User): void {
+  // The default scope leaves the secrets out: the compiler makes the reader handle their absence.
+  same<typeof user.password, string | undefined>(true);
+  same<typeof user.passwordResetToken, string | null | undefined>(true);
+  // @ts-expect-error the hash is not there unless the user was loaded with scope('withSecrets')
+  const hash: string = user.password;
+  void hash;
 }

@@ -1,4 +1,5 @@
 import { type CliIo, main } from '../../src/cli';
+import { MIGRATIONS } from '../../src/migrations/list';
 
 function capture(options: { interactive?: boolean; env?: Record<string, string | undefined> } = {}) {
   const out: string[] = [];
@@ -32,16 +33,17 @@ describe('tbp-models', () => {
     expect(await main(['seed'], run.io)).toBe(0);
     expect(run.err()).toContain('\r\u001b[2Kmigrating 0001-initial-schema');
     expect(run.err()).toMatch(/seeding \[\d+\/\d+\] role Public/);
-    expect(run.out()).toMatch(/^permissions created: 84, roles created: 4, grants added: \d+\n$/);
+    expect(run.out()).toMatch(/^permissions created: 88, roles created: 4, grants added: \d+\n$/);
   });
 
   test('migrate, status and rollback', async () => {
     const migrateRun = capture();
     expect(await main(['migrate'], migrateRun.io)).toBe(0);
-    expect(migrateRun.out()).toBe('ran 1 migration(s): 0001-initial-schema\n');
+    const names = MIGRATIONS.map((migration) => migration.name);
+    expect(migrateRun.out()).toBe(`ran ${names.length} migration(s): ${names.join(', ')}\n`);
     const status = capture();
     expect(await main(['status'], status.io)).toBe(0);
-    expect(status.out()).toBe('pending  0001-initial-schema\n');
+    expect(status.out()).toBe(`${names.map((name) => `pending  ${name}`).join('\n')}\n`);
     const rollbackRun = capture();
     expect(await main(['rollback'], rollbackRun.io)).toBe(0);
     expect(rollbackRun.out()).toBe('nothing to revert\n');
@@ -51,8 +53,8 @@ describe('tbp-models', () => {
     const run = capture();
     expect(await main(['schema'], run.io)).toBe(0);
     const ddl = run.out();
-    expect(ddl.match(/^CREATE TABLE/gm)).toHaveLength(23);
-    expect(ddl.match(/^CREATE TYPE/gm)).toHaveLength(16);
+    expect(ddl.match(/^CREATE TABLE/gm)).toHaveLength(24);
+    expect(ddl.match(/^CREATE TYPE/gm)).toHaveLength(17);
     expect(ddl).toContain(
       'CREATE UNIQUE INDEX "production_presentation_access_project_id_user_id" ON "production_presentation_access" ("projectId", "userId") WHERE "deletedAt" IS NULL;',
     );
@@ -70,7 +72,7 @@ describe('tbp-models', () => {
     [
       ['frob'],
       2,
-      'tbp-models: unknown command "frob"; commands: demo, migrate, rollback, status, baseline, drift, seed, schema, erd',
+      'tbp-models: unknown command "frob"; commands: demo, migrate, rollback, status, baseline, drift, seed, publish, prune-access-logs, schema, erd',
     ],
     [['migrate', 'now'], 2, 'tbp-models: unexpected argument "now"'],
     [['migrate', '--frob'], 2, "tbp-models: Unknown option '--frob'"],
@@ -132,7 +134,7 @@ describe('tbp-models', () => {
       const run = capture();
       expect(await main(argv, run.io)).toBe(0);
       expect(run.out()).toContain('usage: tbp-models <command> [options]');
-      expect(run.out()).toContain('  rollback  revert the last migration');
+      expect(run.out()).toMatch(/\n {2}rollback +revert the last migration/);
     }
   });
 
@@ -150,6 +152,22 @@ describe('tbp-models', () => {
       expect(run.out()).toContain('  --url URL         postgres://');
     },
   );
+
+  test.each([
+    [['prune-access-logs'], '--older-than is required (e.g. --older-than 90d)'],
+    [['publish', '--from', 'dev', '--to', 'stage'], '--project is required'],
+    [
+      ['publish', '--project', 'p', '--from', 'dev', '--to', 'production'],
+      'give --from dev --to stage or --from stage --to production',
+    ],
+    [['prune-access-logs', '--older-than', 'ninety days'], '--older-than: Cannot read the duration'],
+    [['prune-access-logs', '--older-than', '90d', '--batch-size', '0'], '--batch-size must be a positive whole number'],
+  ])('%j is a usage error', async (argv, message) => {
+    const run = capture();
+    expect(await main(argv, run.io)).toBe(2);
+    expect(run.err()).toContain(message);
+    expect(run.err()).toContain(`tbp-models help ${argv[0]}`);
+  });
 
   test('help of an unknown command is a usage error', async () => {
     const run = capture();

@@ -1,4 +1,6 @@
-import { DbConfigError, dbConfig, parseDatabaseUrl, sequelizeOptions } from '../../src';
+import type { Options } from 'sequelize';
+import { createDb, DbConfigError, dbConfig, parseDatabaseUrl, sequelizeOptions } from '../../src';
+import { setLocalTimeouts } from '../../src/db/timeouts';
 
 describe('dbConfig', () => {
   test('development defaults to db_tour_builder_platform on localhost, logging SQL', () => {
@@ -97,6 +99,183 @@ describe('sequelizeOptions', () => {
       username: 'app',
       logging: false,
       dialectOptions: { ssl: { require: true, rejectUnauthorized: true } },
+    });
+  });
+});
+
+describe('server settings from the environment', () => {
+  const server = { DATABASE_URL: 'postgres://app:s3cret@primary:5432/tbp' };
+
+  test('DB_READ_URLS becomes Sequelize replication, the primary writing', () => {
+    const config = dbConfig('production', {
+      ...server,
+      DB_READ_URLS: ' postgres://app:s3cret@replica-a:5432/tbp , postgres://app:s3cret@replica-b:6432/tbp',
+    });
+    expect(config.readUrls).toEqual([
+      'postgres://app:s3cret@replica-a:5432/tbp',
+      'postgres://app:s3cret@replica-b:6432/tbp',
+    ]);
+    expect(sequelizeOptions(config).replication).toEqual({
+      write: { host: 'primary', port: 5432, database: 'tbp', username: 'app', password: 's3cret' },
+      read: [
+        { host: 'replica-a', port: 5432, database: 'tbp', username: 'app', password: 's3cret' },
+        { host: 'replica-b', port: 6432, database: 'tbp', username: 'app', password: 's3cret' },
+      ],
+    });
+  });
+
+  test('pools, the connect timeout and the client-side statement timeout become Sequelize and node-postgres options', () => {
+    const config = dbConfig('production', {
+      ...server,
+      DB_POOL_MAX: '20',
+      DB_POOL_MIN: '2',
+      DB_POOL_IDLE_MS: '30000',
+      DB_POOL_ACQUIRE_MS: '5000',
+      DB_CONNECT_TIMEOUT_MS: '3000',
+      DB_STATEMENT_TIMEOUT_MS: '15000',
+      DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '60000',
+    });
+    const options = sequelizeOptions(config);
+    expect(options.pool).toEqual({ max: 20, min: 2, idle: 30000, acquire: 5000 });
+    // Never node-postgres' statement_timeout: a startup parameter, which PgBouncer refuses.
+    expect(options.dialectOptions).toEqual({ connectionTimeoutMillis: 3000, query_timeout: 15250 });
+    expect(Object.keys(options.hooks ?? {})).toEqual(['beforeQuery']);
+    expect(setLocalTimeouts(config)).toBe(
+      'SET LOCAL statement_timeout = 15000; SET LOCAL idle_in_transaction_session_timeout = 60000',
+    );
+  });
+
+  test('nothing set: Sequelize’s defaults, no replication, no hook', () => {
+    const options = sequelizeOptions(dbConfig('production', server));
+    expect(options).not.toHaveProperty('replication');
+    expect(options).not.toHaveProperty('pool');
+    expect(options).not.toHaveProperty('hooks');
+    expect(options).not.toHaveProperty('dialectOptions');
+  });
+
+  test.each([
+    ['true', 1],
+    ['yes', 1],
+    ['false', 0],
+    ['3', 3],
+    ['', undefined],
+  ])('DB_READ_RETRY=%p retries a read %p time(s)', (value, retries) => {
+    expect(dbConfig('production', { ...server, DB_READ_RETRY: value }).readRetry).toBe(retries);
+  });
+
+  test.each([
+    ['DB_POOL_MAX', '0', 'DB_POOL_MAX must be a whole number from 1 to 10000, got "0"'],
+    ['DB_POOL_MAX', 'ten', 'DB_POOL_MAX must be a whole number from 1 to 10000, got "ten"'],
+    ['DB_POOL_MIN', '-1', 'DB_POOL_MIN must be a whole number from 0 to 10000, got "-1"'],
+    ['DB_POOL_IDLE_MS', '1.5', 'DB_POOL_IDLE_MS must be a whole number of milliseconds from 1 to'],
+    ['DB_POOL_ACQUIRE_MS', '0', 'DB_POOL_ACQUIRE_MS must be a whole number of milliseconds'],
+    ['DB_CONNECT_TIMEOUT_MS', '5s', 'DB_CONNECT_TIMEOUT_MS must be a whole number of milliseconds'],
+    ['DB_STATEMENT_TIMEOUT_MS', '99999999999', 'DB_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds'],
+    ['DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 'off', 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS must be a whole number'],
+    ['DB_READ_RETRY', 'maybe', 'DB_READ_RETRY must be true or false, got "maybe"'],
+    ['DB_READ_RETRY', '11', 'DB_READ_RETRY must be a whole number from 0 to 10, got "11"'],
+  ])('%s=%p is refused, by name and value', (variable, value, message) => {
+    expect(() => dbConfig('production', { ...server, [variable]: value })).toThrow(DbConfigError);
+    expect(() => dbConfig('production', { ...server, [variable]: value })).toThrow(message);
+  });
+
+  test('a minimum pool above the maximum is refused, also against the default maximum', () => {
+    expect(() => dbConfig('production', { ...server, DB_POOL_MAX: '4', DB_POOL_MIN: '6' })).toThrow(
+      "DB_POOL_MIN (6) is above the pool's maximum (4)",
+    );
+    expect(() => dbConfig('production', { ...server, DB_POOL_MIN: '6' })).toThrow(
+      "DB_POOL_MIN (6) is above the pool's maximum (5, the default; set DB_POOL_MAX)",
+    );
+  });
+
+  test.each([
+    ['postgres://app:s3cret@replica:99999/tbp', 'DB_READ_URLS (URL 2 of 2) is not a valid URL'],
+    ['mysql://app:s3cret@replica/tbp', 'DB_READ_URLS (URL 2 of 2) must start with postgres://'],
+    ['postgres://app:s3cret@replica', 'DB_READ_URLS (URL 2 of 2) names no database'],
+    ['', 'DB_READ_URLS (URL 2 of 2) is empty'],
+  ])('a bad replica URL %p is refused without its password', (bad, message) => {
+    const env = { ...server, DB_READ_URLS: `postgres://app:s3cret@replica-a/tbp,${bad}` };
+    let error: unknown;
+    try {
+      dbConfig('production', env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(DbConfigError);
+    expect((error as Error).message).toContain(message);
+    expect((error as Error).message).not.toContain('s3cret');
+  });
+
+  test('a replica asking for TLS when the primary has none is refused: node-postgres has one TLS setting', () => {
+    const config = dbConfig('production', { ...server, DB_READ_URLS: 'postgres://app@replica/tbp?sslmode=require' });
+    expect(() => sequelizeOptions(config)).toThrow(
+      /Read replica URL 1 of 1 \(DB_READ_URLS or readUrls\) asks for sslmode with TLS, the primary is without/,
+    );
+  });
+});
+
+describe('server settings of createDb', () => {
+  const url = 'postgres://app:s3cret@primary:5432/tbp';
+
+  test.each([
+    [{ statementTimeoutMs: -5 }, 'statementTimeoutMs must be a whole number of milliseconds from 1 to'],
+    [{ connectTimeoutMs: 2.5 }, 'connectTimeoutMs must be a whole number of milliseconds'],
+    [{ idleInTransactionTimeoutMs: Number.NaN }, 'idleInTransactionTimeoutMs must be a whole number'],
+    [{ pool: { max: 0 } }, 'pool.max must be a whole number from 1 to 10000, got 0'],
+    [{ pool: { max: 2, min: 3 } }, "pool.min (3) is above the pool's maximum (2)"],
+    [{ readRetry: 20 }, 'readRetry must be a whole number from 0 to 10, got 20'],
+    [{ readUrls: 'postgres://r/tbp' as unknown as string[] }, 'readUrls must be a list of postgres:// URLs'],
+    [
+      { readUrls: ['postgres://app:s3cret@r:0/tbp'] },
+      'the port of readUrls (URL 1 of 1) must be a port number, got "0"',
+    ],
+  ])('refuses %p with a DbConfigError naming the option', (settings, message) => {
+    expect(() => createDb({ url, ...settings })).toThrow(DbConfigError);
+    expect(() => createDb({ url, ...settings })).toThrow(message);
+  });
+
+  test('an in-memory database with replicas is refused', () => {
+    expect(() => createDb({ inMemory: true, readUrls: ['postgres://r/tbp'] })).toThrow(
+      'readUrls needs a PostgreSQL server',
+    );
+  });
+
+  describe('with the environment', () => {
+    const saved = { ...process.env };
+    afterEach(() => {
+      process.env = { ...saved };
+    });
+
+    test('options win over variables; DB_READ_URLS goes only with the environment’s own server', async () => {
+      process.env.DATABASE_URL = url;
+      process.env.DB_READ_URLS = 'postgres://app:s3cret@replica:5432/tbp';
+      process.env.DB_STATEMENT_TIMEOUT_MS = '1000';
+      process.env.DB_POOL_MAX = '9';
+      const fromEnv = createDb({ environment: 'production', pool: { min: 1 }, statementTimeoutMs: 2000 });
+      const options = (fromEnv.sequelize as unknown as { options: Options }).options;
+      expect(options.replication).toMatchObject({ read: [{ host: 'replica' }], write: { host: 'primary' } });
+      expect(options.pool).toMatchObject({ max: 9, min: 1 });
+      expect(options.dialectOptions).toEqual({ query_timeout: 2250 });
+      expect(fromEnv.sequelize.hasHook('beforeQuery')).toBeTruthy();
+      const elsewhere = createDb({ environment: 'production', url: 'postgres://app@other:5432/tbp' });
+      expect((elsewhere.sequelize as unknown as { options: Options }).options.replication).toBeFalsy();
+      await Promise.all([fromEnv.sequelize.close(), elsewhere.sequelize.close()]);
+    });
+
+    test('an in-memory database leaves the server settings aside', async () => {
+      process.env.DB_READ_URLS = 'postgres://replica/tbp';
+      process.env.DB_STATEMENT_TIMEOUT_MS = '1000';
+      const db = createDb({ inMemory: true, logging: false });
+      const options = (db.sequelize as unknown as { options: Options }).options;
+      expect(options.replication).toBeFalsy();
+      expect(options.dialectOptions ?? {}).not.toHaveProperty('query_timeout');
+      expect(db.sequelize.hasHook('beforeQuery')).toBeFalsy();
+      await db.sequelize.sync();
+      await db.sequelize.transaction(async (transaction) => {
+        expect(await db.projects.count({ transaction })).toBe(0);
+      });
+      expect(await db.onPrimary(() => db.projects.count())).toBe(0);
+      await db.sequelize.close();
     });
   });
 });

@@ -35,4 +35,27 @@ describe('the inline hasher', () => {
     expect(isBcryptHash('plain text')).toBe(false);
     expect(isBcryptHash(undefined)).toBe(false);
   });
+
+  test.each(['00', '03', '32', '99'])('isBcryptHash refuses cost %s, which bcrypt could never check', (cost) => {
+    expect(isBcryptHash(`$2b$${cost}$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234`)).toBe(false);
+  });
+
+  test.each<[string, unknown]>([
+    ['73 bytes', 'x'.repeat(73)],
+    ['a number', 12345678],
+    ['a blank string', '  '],
+  ])('refuses to hash %s, without repeating it', async (_, plain) => {
+    const error = await createInlineHasher(10)
+      .hash(plain as string)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(String(error)).not.toMatch(/12345678|xxxx/);
+  });
+
+  test('needsRehash: a hash of a lower cost than its own', async () => {
+    const hasher = createInlineHasher(10);
+    expect(hasher.needsRehash?.(await createInlineHasher(4).hash('x'))).toBe(true);
+    expect(hasher.needsRehash?.(await hasher.hash('x'))).toBe(false);
+    expect(hasher.needsRehash?.('not a hash')).toBe(false);
+  });
 });

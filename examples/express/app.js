@@ -2,7 +2,10 @@ import { canWhy, InvalidIdError, logAccess, publishEnvironment, visibleProductio
 import express from 'express';
 import { Sequelize } from 'sequelize';
 
-/** Maps the package's errors to HTTP: a ValidationError names the fields, a duplicate is a conflict. */
+/**
+ * Maps the package's errors to HTTP: a ValidationError names the fields, a duplicate is a conflict, an id that
+ * is no UUID finds nothing. Anything else is a 500 that says nothing of the error (logged for the operator).
+ */
 function sendError(res, error) {
   if (error instanceof Sequelize.UniqueConstraintError) {
     return res.status(409).json({ error: 'conflict', fields: Object.keys(error.fields) });
@@ -12,7 +15,12 @@ function sendError(res, error) {
       .status(400)
       .json({ error: 'invalid', fields: error.errors.map((item) => ({ field: item.path, message: item.message })) });
   }
-  return res.status(500).json({ error: error.message });
+  if (error instanceof InvalidIdError) return res.status(404).json({ error: 'not found' });
+  if (error instanceof SyntaxError && error.type === 'entity.parse.failed') {
+    return res.status(400).json({ error: 'the body is not JSON' });
+  }
+  console.error(error);
+  return res.status(500).json({ error: 'internal error' });
 }
 
 /**
@@ -144,6 +152,12 @@ export function createApp(db) {
       if (error instanceof InvalidIdError) return res.status(404).json({ error: 'no such presentation' });
       sendError(res, error);
     }
+  });
+
+  // Last: every error a route throws (or rejects with) becomes JSON, never Express's HTML page with a stack.
+  app.use((error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    sendError(res, error);
   });
 
   return app;

@@ -91,6 +91,8 @@ export const ENTITY_RULES: { readonly [E in AccessEntity]: CrudRules } = {
   project_memberships: { READ: { level: 'viewer' }, CREATE: OWNER, UPDATE: OWNER, DELETE: OWNER },
   production_presentation_access: { READ: OWNER, CREATE: OWNER, UPDATE: OWNER, DELETE: OWNER },
   publish_events: { READ: { level: 'reviewer' }, CREATE: null, UPDATE: null, DELETE: null },
+  // What a rollback would put back: read with the publish history, written only by publishing.
+  publish_snapshots: { READ: { level: 'reviewer' }, CREATE: null, UPDATE: null, DELETE: null },
   access_logs: { READ: OWNER, CREATE: null, UPDATE: null, DELETE: null },
 };
 

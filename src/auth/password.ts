@@ -5,7 +5,8 @@ export const MAX_PASSWORD_BYTES = 72;
 export const DEFAULT_BCRYPT_ROUNDS = 12;
 export const MIN_BCRYPT_ROUNDS = 10;
 
-const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+// Costs 04 to 31 only: bcrypt refuses any other, so a "hash" outside them could never be checked.
+const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
 
 /** Hashes and checks passwords. Replace it (for example with a native binding) through `createDb({ hasher })`. */
 export interface PasswordHasher {
@@ -13,6 +14,44 @@ export interface PasswordHasher {
   compare(plain: string, hash: string): Promise<boolean>;
   /** Whether a stored value is already one of this hasher's hashes (never hashed again); bcrypt's format by default. */
   isHash?(value: string): boolean;
+  /**
+   * Whether a stored hash is weaker than this hasher's hashes (a lower bcrypt cost, say). After a
+   * successful `checkPassword`, such a hash is replaced by a new one. Never, when left out.
+   */
+  needsRehash?(hash: string): boolean;
+}
+
+/**
+ * Why `value` cannot be a password, or undefined when it can: a string, not blank, of at most 72 UTF-8 bytes.
+ * The reason never repeats the value.
+ */
+export function passwordProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'Password must be a string';
+  // Blank as Sequelize's notEmpty sees it, so that validated and unvalidated writes agree.
+  if (value.trim() === '') return 'Password must not be empty';
+  // Buffer.byteLength counts a lone surrogate as 3 bytes, as bcryptjs does: both agree on what 72 bytes is.
+  if (Buffer.byteLength(value, 'utf8') > MAX_PASSWORD_BYTES) {
+    return `Password must be at most ${MAX_PASSWORD_BYTES} bytes (UTF-8)`;
+  }
+  return undefined;
+}
+
+/** The cost of a bcrypt hash, or undefined for anything else. */
+export function bcryptCost(hash: string): number | undefined {
+  return isBcryptHash(hash) ? Number(hash.slice(4, 6)) : undefined;
+}
+
+/** Refuses what bcrypt would truncate or choke on, in words that never hold the value. */
+export function checkedForHashing(plain: unknown): string {
+  const problem = passwordProblem(plain);
+  if (problem) throw new TypeError(problem);
+  return plain as string;
+}
+
+/** Whether a bcrypt hash has a lower cost than `rounds`: the hashers' `needsRehash`. */
+export function bcryptNeedsRehash(hash: string, rounds: number): boolean {
+  const cost = bcryptCost(hash);
+  return cost !== undefined && cost < rounds;
 }
 
 /** Whether `value` is already a hash of `hasher`. */
@@ -42,8 +81,9 @@ export function createInlineHasher(rounds: number = bcryptRounds()): PasswordHas
   // Loaded on first use: the default hasher runs bcryptjs in its worker threads, not here.
   const bcrypt = require('bcryptjs') as typeof import('bcryptjs');
   return {
-    hash: (plain) => bcrypt.hash(plain, rounds),
+    hash: async (plain) => bcrypt.hash(checkedForHashing(plain), rounds),
     compare: (plain, hash) => bcrypt.compare(plain, hash),
+    needsRehash: (hash) => bcryptNeedsRehash(hash, rounds),
   };
 }
 

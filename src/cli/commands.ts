@@ -1,4 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
+import { DurationError, parseDuration, pruneAccessLogs } from '../access/logs';
+import { PUBLISH_STEPS, PublishError, publishEnvironment, resolveProject } from '../content/publish';
+import { formatPublishPreview, previewPublish } from '../content/publish-preview';
 import { seedRbac } from '../content/seed';
 import type { Db } from '../db/create-db';
 import { BaselineRefusedError, baseline } from '../migrations/baseline';
@@ -216,6 +219,86 @@ export const COMMANDS: readonly Command[] = [
         );
         return 0;
       }),
+  },
+  {
+    name: 'publish',
+    summary: 'publish a project dev -> stage or stage -> production (--dry-run: only show what would change)',
+    help: [
+      '  --project ID|SLUG   required: the project',
+      '  --from ENV --to ENV required: dev -> stage (save to stage) or stage -> production (publish)',
+      '  --dry-run           print what the publish would create, update and remove, and write nothing',
+      '  --user ID           the user recorded on the publish event and the copies',
+      '',
+      'Prints the preview, then publishes and prints the publish event. A publish of the same project that is',
+      'under way is waited for (10 s at most).',
+    ].join('\n'),
+    options: {
+      project: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      user: { type: 'string' },
+    },
+    database: true,
+    run: (values, target, io) => {
+      const { project: key, from, to, user } = values as Record<string, string | undefined>;
+      if (!key) throw new UsageError('--project is required (an id or a slug)', 'publish');
+      const step = PUBLISH_STEPS.find((candidate) => candidate.from === from && candidate.to === to);
+      if (!step) {
+        const steps = PUBLISH_STEPS.map((candidate) => `--from ${candidate.from} --to ${candidate.to}`).join(' or ');
+        throw new UsageError(`give ${steps}`, 'publish');
+      }
+      return withDb(target, io, async (db) => {
+        try {
+          const project = await resolveProject(db, key);
+          io.out(`${formatPublishPreview(await previewPublish(db, project.id, step.from, step.to), project)}\n`);
+          if (values['dry-run']) return 0;
+          const result = await publishEnvironment(db, project.id, step.from, step.to, { userId: user ?? null });
+          io.out(
+            `${step.title}: ${step.from} -> ${step.to} of ${project.name} (${project.slug}): ${result.pagesCopied} page(s), ` +
+              `${result.transitionsCopied} transition setting(s), ${result.audiosCopied} audio track(s) (event ${result.event.id})\n`,
+          );
+          return 0;
+        } catch (error) {
+          if (!(error instanceof PublishError)) throw error;
+          io.err(`tbp-models: ${error.message}\n`);
+          return 1;
+        }
+      });
+    },
+  },
+  {
+    name: 'prune-access-logs',
+    summary: 'delete access logs older than an age, in short batches (safe on a live database)',
+    help: [
+      '  --older-than AGE   required: a whole number and a unit (ms, s, m, h, d, w), e.g. 90d',
+      '  --batch-size N     rows a statement (default 1000): each batch holds its locks only briefly',
+    ].join('\n'),
+    options: { 'older-than': { type: 'string' }, 'batch-size': { type: 'string' } },
+    database: true,
+    run: (values, target, io) => {
+      const age = values['older-than'];
+      if (typeof age !== 'string')
+        throw new UsageError('--older-than is required (e.g. --older-than 90d)', 'prune-access-logs');
+      let olderThan: number;
+      try {
+        olderThan = parseDuration(age);
+      } catch (error) {
+        if (error instanceof DurationError) throw new UsageError(`--older-than: ${error.message}`, 'prune-access-logs');
+        throw error;
+      }
+      const batch = values['batch-size'];
+      const batchSize = batch === undefined ? 1000 : Number(batch);
+      if (!Number.isInteger(batchSize) || batchSize < 1) {
+        throw new UsageError(`--batch-size must be a positive whole number, got "${batch}"`, 'prune-access-logs');
+      }
+      return withDb(target, io, async (db) => {
+        const cutoff = new Date(Date.now() - olderThan);
+        const deleted = await pruneAccessLogs(db, { olderThan: cutoff, batchSize });
+        io.out(`deleted ${deleted} access log(s) from before ${cutoff.toISOString()}\n`);
+        return 0;
+      });
+    },
   },
   {
     name: 'schema',

@@ -6,12 +6,24 @@ import { type ModelsByTable, models, modelsByTable, type TableName } from '../mo
 import { Sequelize, type SequelizeOptions } from '../models/base/decorators';
 import { alignAssociationRules } from '../models/base/metadata';
 import { withActor } from './actor';
-import { type DbEnvironment, dbConfig, sequelizeOptions } from './config';
+import {
+  DbConfigError,
+  type DbEnvironment,
+  dbConfig,
+  mergeServerSettings,
+  type ServerSettings,
+  sequelizeOptions,
+  withServerSettings,
+} from './config';
 import { withDeferredRefresh } from './deferred-refresh';
 import { type ForeignKeyColumn, foreignKeyConstraints, normaliseQueryError } from './errors';
+import { onPrimary } from './primary';
+import { applyQueryPolicy } from './query-policy';
 import { syncSchema } from './sync';
+import { clientTimeoutMs } from './timeouts';
 
-export interface CreateDbOptions {
+/** Also the `ServerSettings` (replicas, pools, timeouts, read retries), over those of the environment. */
+export interface CreateDbOptions extends ServerSettings {
   /** pg-mem instead of a server (the default when `NODE_ENV=test` and no `DATABASE_URL`). */
   inMemory?: boolean | undefined;
   /** A `postgres://` URL; defaults to the environment's configuration. */
@@ -82,6 +94,12 @@ export type Db = { [K in TableName]: ModelsByTable[K] } & {
    * `updatedById` (see `withActor`). Throws `InvalidIdError` for an id that is not a UUID.
    */
   withActor<T>(userId: string, fn: () => T): T;
+  /**
+   * Runs `fn` with every query of this database on the primary, for reads that must see a write just made
+   * (with read replicas, a read outside a transaction goes to a replica, which may lag). Without replicas it only
+   * runs `fn`. See docs/scaling.md.
+   */
+  onPrimary<T>(fn: () => T | Promise<T>): Promise<T>;
 };
 
 /**
@@ -93,7 +111,12 @@ export function createDb(options: CreateDbOptions = {}): Db {
   const config = dbConfig(options.environment);
   const url = options.url ?? config.url;
   const inMemory = options.inMemory ?? (config.inMemory && !options.url);
-  const base = sequelizeOptions({ ...config, url });
+  if (inMemory && options.readUrls?.length) {
+    throw new DbConfigError('readUrls needs a PostgreSQL server: an in-memory database has no replicas');
+  }
+  // pg-mem has no server to time out, pool or replicate: the environment's server settings do not apply to it.
+  const settings = inMemory ? {} : mergeServerSettings(config, options, options.url === undefined);
+  const { hooks: serverHooks, ...base } = sequelizeOptions(withServerSettings({ ...config, url }, settings));
   if (options.logging !== undefined) {
     base.logging = options.logging === true ? (sql: string) => console.log(sql) : options.logging;
   }
@@ -108,12 +131,22 @@ export function createDb(options: CreateDbOptions = {}): Db {
     models,
   };
   const sequelize = withDeferredRefresh(() => new TbpSequelize(sequelizeOptionsAll, memory));
+  // Added, not passed as the `hooks` option: hooks of the caller's `sequelize` options would replace them.
+  for (const [name, hook] of Object.entries(serverHooks ?? {})) sequelize.addHook(name as never, hook as never);
+  if (!inMemory) {
+    const { statementTimeoutMs, readRetry } = settings;
+    applyQueryPolicy(sequelize, {
+      readRetry,
+      clientTimeoutMs: statementTimeoutMs && clientTimeoutMs(statementTimeoutMs),
+    });
+  }
   alignAssociationRules(Object.values(sequelize.models));
   if (options.hasher) useHasher(sequelize, options.hasher);
   const db: Record<string, unknown> = {
     sequelize,
     Sequelize: SequelizeLib,
     withActor: <T>(userId: string, fn: () => T): T => withActor(sequelize, userId, fn),
+    onPrimary: <T>(fn: () => T | Promise<T>) => onPrimary(sequelize, fn),
   };
   // Each model is registered under its table name (its `modelName`); in repository mode this is the instance's own subclass.
   for (const table of Object.keys(modelsByTable)) db[table] = sequelize.model(table);

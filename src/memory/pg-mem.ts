@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import moment from 'moment';
 import type { IMemoryDb } from 'pg-mem';
 
@@ -32,6 +32,31 @@ export function createMemoryDatabase(): IMemoryDb {
     returns: DataType.bool,
     implementation: () => true,
     impure: true,
+  });
+  // PostgreSQL's own byte functions, which the migrations use to digest tokens (0002-hashed-tokens).
+  mem.public.registerFunction({
+    name: 'convert_to',
+    args: [DataType.text, DataType.text],
+    returns: DataType.bytea,
+    implementation: (text: string, encoding: string) => {
+      if (!/^utf-?8$/i.test(encoding)) throw new Error(`convert_to: only UTF8 is implemented here, not ${encoding}`);
+      return Buffer.from(text, 'utf8');
+    },
+  });
+  mem.public.registerFunction({
+    name: 'sha256',
+    args: [DataType.bytea],
+    returns: DataType.bytea,
+    implementation: (bytes: Buffer) => createHash('sha256').update(bytes).digest(),
+  });
+  mem.public.registerFunction({
+    name: 'encode',
+    args: [DataType.bytea, DataType.text],
+    returns: DataType.text,
+    implementation: (bytes: Buffer, format: string) => {
+      if (format !== 'hex' && format !== 'base64') throw new Error(`encode: format ${format} is not implemented here`);
+      return Buffer.from(bytes).toString(format);
+    },
   });
   mem.public.interceptQueries((sql) => {
     if (ENUM_LOOKUP.test(sql)) return [];

@@ -62,6 +62,8 @@ export async function readCatalog(
     (await sequelize.query(sql, {
       type: 'SELECT',
       replacements: { schema, skip: MIGRATION_TABLE },
+      // On the primary: a replica may not have the last migration yet.
+      useMaster: true,
       ...(transaction ? { transaction } : {}),
     })) as T[];
   // Names outside the search path come qualified ('dev'::scratch.enum_x); the comparison is across namespaces.

@@ -1,10 +1,12 @@
 import { initialSchema } from './0001-initial-schema';
+import { hashedTokens } from './0002-hashed-tokens';
+import { publishLineageAndHistory } from './0004-publish-lineage-and-history';
 import type { Migration } from './types';
 
 /**
  * Every migration, in order. An explicit list rather than a folder glob, so
  * that the migrations run the same from `node_modules` and from a bundle.
  */
-export const MIGRATIONS: readonly Migration[] = [initialSchema];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, hashedTokens, publishLineageAndHistory];
 
 export type { Migration, MigrationContext } from './types';

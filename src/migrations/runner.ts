@@ -77,6 +77,8 @@ async function recordedNames(sequelize: Sequelize, transaction?: Transaction): P
   const rows = (await sequelize.query(`SELECT "name" FROM "${MIGRATION_TABLE}" ORDER BY "name"`, {
     type: 'SELECT',
     ...(transaction ? { transaction } : {}),
+    // A replica may not have the table or the last migration's record yet.
+    useMaster: true,
   })) as { name: string }[];
   return rows.map((row) => row.name);
 }

@@ -15,6 +15,7 @@ import { ProjectTransitionSetting } from './project_transition_settings';
 import { ProjectUiControlSetting } from './project_ui_control_settings';
 import { Project } from './projects';
 import { PublishEvent } from './publish_events';
+import { PublishSnapshot } from './publish_snapshots';
 import { PwaCache } from './pwa_caches';
 import { Role } from './roles';
 import { RolePermission } from './roles_permissions_permissions';
@@ -47,6 +48,7 @@ export const modelsByTable = {
   project_ui_control_settings: ProjectUiControlSetting,
   presigned_url_requests: PresignedUrlRequest,
   file: File,
+  publish_snapshots: PublishSnapshot,
 } as const;
 
 export type ModelsByTable = typeof modelsByTable;
@@ -73,6 +75,7 @@ export {
   ProjectTransitionSetting,
   ProjectUiControlSetting,
   PublishEvent,
+  PublishSnapshot,
   PwaCache,
   Role,
   RolePermission,

@@ -1,9 +1,10 @@
 import type { CreationOptional } from 'sequelize';
 import { boolean, decimal, ENVIRONMENTS, type Environment, enumeration, integer, table, text } from './base/columns';
 import { Column, Table } from './base/decorators';
+import { lineageIndex } from './base/lineage';
 import { ProjectScopedModel } from './base/project-scoped';
 
-@Table(table('project_audio_tracks'))
+@Table(table('project_audio_tracks', { indexes: [lineageIndex()] }))
 export class ProjectAudioTrack extends ProjectScopedModel<ProjectAudioTrack> {
   @Column(enumeration('Environment', ENVIRONMENTS))
   declare environment: CreationOptional<Environment | null>;

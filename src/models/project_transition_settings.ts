@@ -1,6 +1,7 @@
 import type { CreationOptional } from 'sequelize';
 import { ENVIRONMENTS, type Environment, enumeration, hexColour, integer, table, text } from './base/columns';
 import { Column, Table } from './base/decorators';
+import { lineageIndex } from './base/lineage';
 import { ProjectScopedModel, REQUIRED_PROJECT } from './base/project-scoped';
 
 /** Page transition settings of one project environment, copied along on save to stage and publish. */
@@ -10,6 +11,7 @@ import { ProjectScopedModel, REQUIRED_PROJECT } from './base/project-scoped';
       { fields: ['projectId', 'environment'], unique: true, where: { deletedAt: null } },
       { fields: ['projectId'] },
       { fields: ['deletedAt'] },
+      lineageIndex(),
     ],
   }),
 )

@@ -1,9 +1,10 @@
-import type { CreationOptional, NonAttribute } from 'sequelize';
+import type { CreationOptional, NonAttribute, Transaction } from 'sequelize';
 import { AccessLog } from './access_logs';
 import { Asset } from './assets';
 import { enumeration, table, text } from './base/columns';
-import { Column, HasMany, Table } from './base/decorators';
+import { BeforeDestroy, BeforeRestore, Column, HasMany, Table } from './base/decorators';
 import { BaseModel } from './base/model';
+import { lockProject } from './base/project-lock';
 import { PresignedUrlRequest } from './presigned_url_requests';
 import { ProductionPresentationAccess } from './production_presentation_access';
 import { ProjectAudioTrack } from './project_audio_tracks';
@@ -12,6 +13,7 @@ import { ProjectMembership } from './project_memberships';
 import { ProjectTransitionSetting } from './project_transition_settings';
 import { ProjectUiControlSetting } from './project_ui_control_settings';
 import { PublishEvent } from './publish_events';
+import { PublishSnapshot } from './publish_snapshots';
 import { PwaCache } from './pwa_caches';
 import { TourPage } from './tour_pages';
 
@@ -92,4 +94,24 @@ export class Project extends BaseModel<Project> {
 
   @HasMany(() => ProjectUiControlSetting, byProject)
   declare project_ui_control_settings_project?: NonAttribute<ProjectUiControlSetting[]>;
+
+  @HasMany(() => PublishSnapshot, byProject)
+  declare publish_snapshots_project?: NonAttribute<PublishSnapshot[]>;
+
+  // hooks
+
+  /**
+   * A soft delete or restore takes the project's lock before it touches the
+   * row, so that it never interleaves with a publish: the cascade then reads
+   * the children after any publish that was writing them has committed, and a
+   * publish that comes second finds the project deleted. (Both static and
+   * instance deletes get here: the soft cascade turns on row hooks.)
+   */
+  @BeforeDestroy
+  @BeforeRestore
+  static async waitForPublishes(project: Project, options: { transaction?: Transaction | null }): Promise<void> {
+    if (options.transaction && project.sequelize) {
+      await lockProject(project.sequelize, project.id, options.transaction);
+    }
+  }
 }

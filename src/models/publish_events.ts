@@ -1,9 +1,13 @@
 import type { CreationOptional } from 'sequelize';
-import { date, ENVIRONMENTS, type Environment, enumeration, integer, table, text } from './base/columns';
+import { date, ENVIRONMENTS, type Environment, enumeration, integer, table, text, uuid } from './base/columns';
 import { Column, Table } from './base/decorators';
 import { ProjectUserModel } from './base/project-user';
 
-export const PUBLISH_STATUSES = ['queued', 'running', 'success', 'failed'] as const;
+/**
+ * `abandoned`: the event said `running` when its publisher was found gone
+ * (process killed, connection lost) without having recorded an outcome.
+ */
+export const PUBLISH_STATUSES = ['queued', 'running', 'success', 'failed', 'abandoned'] as const;
 export type PublishStatus = (typeof PUBLISH_STATUSES)[number];
 
 @Table(
@@ -44,4 +48,12 @@ export class PublishEvent extends ProjectUserModel<PublishEvent> {
 
   @Column(integer('Audios copied', { min: 0 }))
   declare audios_copied: CreationOptional<number | null>;
+
+  /**
+   * For a rollback: the publish whose target it put back to the state before
+   * it. A plain id, not a foreign key: history rows point at each other only
+   * for reading.
+   */
+  @Column(uuid('Rollback of'))
+  declare rollbackOfId: CreationOptional<string | null>;
 }

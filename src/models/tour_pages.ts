@@ -1,6 +1,7 @@
 import type { CreationOptional } from 'sequelize';
 import { boolean, ENVIRONMENTS, type Environment, enumeration, integer, json, table, text } from './base/columns';
 import { Column, Table } from './base/decorators';
+import { lineageIndex } from './base/lineage';
 import { ProjectScopedModel } from './base/project-scoped';
 
 /** The page's elements (buttons, hotspots, galleries, tooltips, media players), links and transitions. */
@@ -13,6 +14,7 @@ export type UiSchema = Record<string, unknown> | unknown[];
       { fields: ['projectId', 'environment', 'slug'], unique: true },
       { fields: ['projectId', 'environment', 'sort_order'] },
       { fields: ['deletedAt'] },
+      lineageIndex(),
     ],
   }),
 )

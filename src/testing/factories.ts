@@ -18,6 +18,7 @@ import type {
   ProjectTransitionSetting,
   ProjectUiControlSetting,
   PublishEvent,
+  PublishSnapshot,
   PwaCache,
   Role,
   TourPage,
@@ -110,6 +111,20 @@ export const build = {
       { from_environment: 'dev', to_environment: 'stage', projectId: await projectId(db, overrides) },
       overrides,
     ),
+  publishSnapshot: async (db: Db, overrides: Overrides<PublishSnapshot> = {}) => {
+    const event = overrides.publishEventId
+      ? await db.publish_events.findByPk(overrides.publishEventId)
+      : await build.publishEvent(db, overrides.projectId ? { projectId: overrides.projectId } : {});
+    return make(
+      db.publish_snapshots,
+      {
+        environment: event?.to_environment ?? 'stage',
+        publishEventId: event?.id ?? '',
+        projectId: event?.projectId ?? (await projectId(db, overrides)),
+      },
+      overrides,
+    );
+  },
   accessLog: async (db: Db, overrides: Overrides<AccessLog> = {}) =>
     make(db.access_logs, { environment: 'production', projectId: await projectId(db, overrides) }, overrides),
   pwaCache: async (db: Db, overrides: Overrides<PwaCache> = {}) =>

@@ -16,6 +16,7 @@ export { BeforeBulkUpdate } from 'sequelize-typescript/dist/hooks/bulk/before/be
 export { AfterDestroy } from 'sequelize-typescript/dist/hooks/single/after/after-destroy';
 export { AfterRestore } from 'sequelize-typescript/dist/hooks/single/after/after-restore';
 export { AfterValidate } from 'sequelize-typescript/dist/hooks/single/after/after-validate';
+export { BeforeDestroy } from 'sequelize-typescript/dist/hooks/single/before/before-destroy';
 export { BeforeRestore } from 'sequelize-typescript/dist/hooks/single/before/before-restore';
 export { BeforeSave } from 'sequelize-typescript/dist/hooks/single/before/before-save';
 export { BeforeUpsert } from 'sequelize-typescript/dist/hooks/single/before/before-upsert';
