@@ -607,10 +607,12 @@ async function main() {
   const section = (file: string) =>
     existsSync(join(__dirname, file)) ? `\n${readFileSync(join(__dirname, file), 'utf8')}` : '';
   const previous = section('RESULTS.md');
-  const access = /<!-- access:start -->[\s\S]*<!-- access:end -->/.exec(previous)?.[0];
+  const kept = (name: string) => new RegExp(`<!-- ${name}:start -->[\\s\\S]*<!-- ${name}:end -->`).exec(previous)?.[0];
+  // The CPU profiles' section (npm run bench:profile) stays too.
+  const [access, profiles] = [kept('access'), kept('profile')];
   writeFileSync(
     join(__dirname, 'RESULTS.md'),
-    `${report}${section('TOPOLOGY.md')}${section('peers/RESULTS.md')}${section('NOTES.md')}${access ? `\n${access}\n` : ''}`,
+    `${report}${section('TOPOLOGY.md')}${section('peers/RESULTS.md')}${section('NOTES.md')}${access ? `\n${access}\n` : ''}${profiles ? `\n${profiles}\n` : ''}`,
   );
   process.stdout.write(`${report}\n`);
   if (process.env.BENCH_PEERS === '1') {
