@@ -138,7 +138,11 @@ function ownerOf(node: ProfileNode): string {
   const { url, functionName } = node.callFrame;
   if (functionName === '(idle)') return 'idle (waiting for PostgreSQL)';
   if (functionName === '(garbage collector)') return 'garbage collector';
-  if (!url) return 'V8 / native';
+  // Frames without a script: the socket's writes and reads, V8's own work.
+  if (!url)
+    return /^(writeBuffer|writev|writeUtf8String|dispatch|onStreamRead)$/.test(functionName)
+      ? 'socket I/O'
+      : 'V8 / native';
   const path = url.replace('file://', '');
   const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
   if (dependency) return dependency;
@@ -158,12 +162,18 @@ function frameName(node: ProfileNode): string {
 
 function summarise(profile: CpuProfile, times: number) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  // The profiler's own stop (under node:inspector's post) is not the operation's time.
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const inspector = (id: number | undefined): boolean =>
+    id !== undefined && (byId.get(id)?.callFrame.url === 'node:inspector' || inspector(parentOf.get(id)));
   const self = new Map<number, number>();
   for (const [i, id] of profile.samples.entries()) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   let total = 0;
   const owners = new Map<string, number>();
   const frames = new Map<string, number>();
   for (const [id, micros] of self) {
+    if (inspector(id)) continue;
     const node = byId.get(id) as ProfileNode;
     total += micros;
     const owner = ownerOf(node);
@@ -220,8 +230,12 @@ async function main(): Promise<void> {
     await post(session, 'Profiler.start');
     for (let i = 0; i < op.times; i += 1) await op.run(i);
     const { profile } = await post<{ profile: CpuProfile }>(session, 'Profiler.stop');
+    // PROFILE_SAVE=dir keeps each profile, for Chrome DevTools or a closer look.
+    if (process.env.PROFILE_SAVE) {
+      writeFileSync(join(process.env.PROFILE_SAVE, `${op.key}.cpuprofile`), JSON.stringify(profile));
+    }
     const summary = summarise(profile, op.times);
-    const unit = summary.perOp >= 1000 ? 'ms' : 'µs';
+    const unit = summary.perOp >= 10_000 ? 'ms' : 'µs';
     const show = (micros: number) => (unit === 'ms' ? (micros / 1000).toFixed(1) : micros.toFixed(0));
     process.stderr.write(`${op.label}: ${show(summary.perOp)} ${unit} per operation\n`);
     lines.push(
