@@ -575,7 +575,11 @@ async function main() {
   const hashing = await passwords(Number(process.env.BCRYPT_ROUNDS));
 
   const lines: string[] = [];
-  lines.push('# Benchmark results', '');
+  lines.push(
+    '# Benchmark results',
+    '',
+    `\`npm run bench\`, ${new Date().toISOString().slice(0, 10)} (BENCH_ROUNDS=${ROUNDS}).`,
+  );
   lines.push(
     `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}.`,
     `Node ${process.versions.node}, PostgreSQL ${rows[0]?.server_version}, sequelize ${version('sequelize')}, sequelize-typescript ${version('sequelize-typescript')}, pg ${version('pg')}, pg-mem ${version('pg-mem')}, bcryptjs ${version('bcryptjs')}.`,
