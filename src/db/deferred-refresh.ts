@@ -3,7 +3,7 @@ import { Model } from 'sequelize';
 /**
  * Sequelize recomputes a model's derived attribute maps (`refreshAttributes`:
  * getters and setters, sanitizers, default values, validators, key maps) after
- * every association that touches the model: 129 times for the package's 23
+ * every association that touches the model: 136 times for the package's 24
  * tables, about a third of `createDb`. While `build` defines and associates the
  * models, each model refreshes at its first call (its `init` needs the maps)
  * and its later calls are only noted; each noted model then refreshes once, at
