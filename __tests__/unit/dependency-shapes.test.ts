@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { createDb } from '../../src';
+import { connectionOf } from '../../src/db/connection';
 import * as decorators from '../../src/models/base/decorators';
 import { builtInValidators } from '../../src/models/base/fast-validate';
 
@@ -48,5 +49,12 @@ describe("the dependencies' shapes the package relies on", () => {
   it("sequelize's Model.refreshAttributes is a static method of Model itself", () => {
     const { Model } = require('sequelize') as typeof import('sequelize');
     expect(typeof Object.getOwnPropertyDescriptor(Model, 'refreshAttributes')?.value).toBe('function');
+  });
+
+  // src/db/connection.ts: COPY and prepared statements go to the pg client a transaction runs on.
+  it("a Sequelize transaction holds its client as `connection`, with node-postgres' query()", async () => {
+    await db.sequelize.transaction(async (transaction) => {
+      expect(typeof connectionOf(transaction)?.query).toBe('function');
+    });
   });
 });

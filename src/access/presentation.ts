@@ -7,6 +7,7 @@ import {
   ValidationError,
   ValidationErrorItem,
 } from 'sequelize';
+import { connectionOf, type PgClient, withReadConnection } from '../db/connection';
 import { assertUuid, isUuid } from '../db/ids';
 import { ENVIRONMENTS, type Environment } from '../models/base/columns';
 import { columnsOf } from '../models/base/metadata';
@@ -330,8 +331,6 @@ async function oneAnswer(
   return rows[0]?.answer ?? null;
 }
 
-type PgConnection = { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }> };
-
 const statementNames = new Map<string, string>();
 
 /**
@@ -350,22 +349,18 @@ async function preparedAnswer(
     name = `tbp_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
     statementNames.set(sql, name);
   }
-  const manager = sequelize.connectionManager;
-  const inTransaction = (options.transaction as { connection?: PgConnection } | null | undefined)?.connection;
-  // Sequelize's pool hands out a read connection for the type SELECT (its typings name it 'read').
-  const connection =
-    inTransaction ??
-    ((await manager.getConnection({ type: 'SELECT', useMaster: options.useMaster ?? false } as never)) as PgConnection);
-  try {
+  const run = async (client: PgClient) => {
     const { logging } = (sequelize as unknown as { options: { logging?: unknown } }).options;
     if (typeof logging === 'function') logging(`Executing (prepared ${name}): ${sql}`);
-    const { rows } = await connection.query({ name, text: sql, values: bind });
-    return (rows[0] as { answer?: Record<string, unknown> } | undefined)?.answer ?? null;
-  } catch (error) {
-    throw new DatabaseError(Object.assign(error as Error, { sql, parameters: bind }) as never);
-  } finally {
-    if (!inTransaction) manager.releaseConnection(connection as never);
-  }
+    try {
+      const { rows } = (await client.query({ name, text: sql, values: bind })) as { rows: unknown[] };
+      return (rows[0] as { answer?: Record<string, unknown> } | undefined)?.answer ?? null;
+    } catch (error) {
+      throw new DatabaseError(Object.assign(error as Error, { sql, parameters: bind }) as never);
+    }
+  };
+  const inTransaction = connectionOf(options.transaction);
+  return inTransaction ? run(inTransaction) : withReadConnection(sequelize, options.useMaster ?? false, run);
 }
 
 // ---------------------------------------------------------------------------------------------- query per table

@@ -11,6 +11,7 @@ import {
   ValidationError,
 } from 'sequelize';
 import { currentActorId } from '../db/actor';
+import { connectionOf } from '../db/connection';
 import { stampNewRow } from '../models/base/audit';
 import { type ColumnShape, columnsOf } from '../models/base/metadata';
 
@@ -82,7 +83,9 @@ export async function importRows<M extends Model>(
   };
   const inMemory = Boolean((sequelize as { memory?: unknown }).memory);
   const write = async (transaction: Transaction) => {
-    const client = inMemory ? undefined : copyClientOf(transaction);
+    // The transaction's own client: COPY runs inside the transaction, so it works through PgBouncer's
+    // transaction mode too.
+    const client = inMemory ? undefined : (connectionOf(transaction) as CopyClient | undefined);
     if (client) return copyAll(target, rows, client, transaction, options.batchSize);
     const records: unknown[][] = [];
     for (const [index, row] of rows.entries()) records.push(await target.prepare(row, index));
@@ -180,21 +183,7 @@ async function insertAll(
 // ---------------------------------------------------------------------------------------------- COPY
 
 /** What the COPY path needs of the transaction's pg client. */
-interface CopyClient {
-  query(stream: CopyStreamQuery): CopyStreamQuery;
-}
-
-/**
- * The pg client under a Sequelize transaction (its `connection`, which
- * Sequelize's typings leave out): COPY streams through it, inside the
- * transaction, so it works through PgBouncer in transaction mode too.
- */
-export function copyClientOf(transaction: Transaction): CopyClient | undefined {
-  const connection = (transaction as unknown as { connection?: unknown }).connection;
-  return connection && typeof (connection as { query?: unknown }).query === 'function'
-    ? (connection as CopyClient)
-    : undefined;
-}
+type CopyClient = { query(stream: CopyStreamQuery): CopyStreamQuery };
 
 let importTables = 0;
 
