@@ -4,6 +4,7 @@ import {
   diffSchemas,
   executedMigrations,
   MIGRATION_TABLE,
+  MIGRATIONS,
   migrate,
   pendingMigrations,
   readSchema,
@@ -12,7 +13,11 @@ import {
 } from '../../src';
 import { scratchDatabases } from '../support/scratch-databases';
 
+// Each test builds databases from nothing; a busy machine slows that down rather than failing it.
+jest.setTimeout(120_000);
+
 const databases = scratchDatabases();
+const ALL = MIGRATIONS.map((migration) => migration.name);
 afterAll(() => databases.dropAll());
 
 async function tableNames(db: Awaited<ReturnType<typeof databases.open>>): Promise<string[]> {
@@ -26,22 +31,23 @@ async function tableNames(db: Awaited<ReturnType<typeof databases.open>>): Promi
 describe('migrations', () => {
   test('migrate, rollback and migrate again on an empty database, with no drift after', async () => {
     const db = await databases.open('cycle');
-    expect(await pendingMigrations(db.sequelize)).toEqual(['0001-initial-schema']);
+    expect(ALL.slice(0, 1)).toEqual(['0001-initial-schema']);
+    expect(await pendingMigrations(db.sequelize)).toEqual(ALL);
 
-    expect(await migrate(db.sequelize)).toEqual(['0001-initial-schema']);
+    expect(await migrate(db.sequelize)).toEqual(ALL);
     expect(await pendingMigrations(db.sequelize)).toEqual([]);
-    expect(await executedMigrations(db.sequelize)).toEqual(['0001-initial-schema']);
+    expect(await executedMigrations(db.sequelize)).toEqual(ALL);
     expect(await tableNames(db)).toHaveLength(24);
     expect(await migrate(db.sequelize)).toEqual([]);
 
-    expect(await rollback(db.sequelize)).toEqual(['0001-initial-schema']);
+    expect(await rollback(db.sequelize, { to: 0 })).toEqual([...ALL].reverse());
     expect(await tableNames(db)).toEqual([MIGRATION_TABLE]);
     const types = await db.sequelize.query("SELECT typname FROM pg_type WHERE typname LIKE 'enum\\_%'", {
       type: 'SELECT',
     });
     expect(types).toEqual([]);
 
-    expect(await migrate(db.sequelize)).toEqual(['0001-initial-schema']);
+    expect(await migrate(db.sequelize)).toEqual(ALL);
     expect(await checkSchemaDrift(db.sequelize)).toEqual([]);
     await expect(assertNoSchemaDrift(db.sequelize)).resolves.toBeUndefined();
 
@@ -69,7 +75,7 @@ describe('migrations', () => {
     const db = await databases.open('progress');
     const events: string[] = [];
     await migrate(db.sequelize, { onProgress: (e) => events.push(`${e.direction} ${e.phase} ${e.name}`) });
-    expect(events).toEqual(['up start 0001-initial-schema', 'up end 0001-initial-schema']);
+    expect(events).toEqual(ALL.flatMap((name) => [`up start ${name}`, `up end ${name}`]));
   });
 });
 
@@ -88,6 +94,11 @@ describe('schema drift', () => {
     expect(fromModels.indexes).toHaveProperty([
       'production_presentation_access (projectId, userId) UNIQUE WHERE ("deletedAt" IS NULL)',
     ]);
+    expect(fromModels.checks).toMatchObject({
+      'users users_email_length': 'CHECK ((char_length(email) <= 2000))',
+      'tour_pages tour_pages_slug_length': 'CHECK ((char_length(slug) <= 2000))',
+    });
+    expect(Object.keys(fromModels.checks)).toHaveLength(6);
   });
 
   test('a model changed without a migration is detected, with a readable diff', async () => {
@@ -145,5 +156,37 @@ describe('schema drift', () => {
       type: 'SELECT',
     });
     expect(schemas).toEqual([]);
+  });
+});
+
+describe('0003-text-bounds', () => {
+  const upTo0001 = () => MIGRATIONS.filter((migration) => migration.name === '0001-initial-schema');
+
+  test('refuses rows longer than a bound, naming the column and not the value, and stays pending', async () => {
+    const db = await databases.open('bounds');
+    await migrate(db.sequelize, { migrations: upTo0001() });
+    const slug = `x${'y'.repeat(2000)}`;
+    await db.sequelize.query(`INSERT INTO projects (id, name, slug, production_presentation_visibility, "createdAt", "updatedAt")
+      VALUES (gen_random_uuid(), 'P', '${slug}', 'public', now(), now())`);
+    const error = (await migrate(db.sequelize).catch((caught: unknown) => caught)) as Error;
+    expect(error.message).toContain('projects.slug: 1 row(s) longer than 2000 characters');
+    expect(error.message).not.toContain(slug);
+    expect(await pendingMigrations(db.sequelize)).toContain('0003-text-bounds');
+
+    await db.sequelize.query(`UPDATE projects SET slug = 'short'`);
+    expect(await migrate(db.sequelize)).toContain('0003-text-bounds');
+    // The database now refuses what the model refuses, also from raw SQL.
+    await expect(db.sequelize.query(`UPDATE projects SET slug = '${slug}'`)).rejects.toThrow(/projects_slug_length/);
+    expect(await rollback(db.sequelize)).toEqual(['0003-text-bounds']);
+    await expect(db.sequelize.query(`UPDATE projects SET slug = '${slug}'`)).resolves.toBeDefined();
+  });
+
+  test('a dropped CHECK is drift', async () => {
+    const db = await databases.open('bounds_drift');
+    await migrate(db.sequelize);
+    await db.sequelize.query('ALTER TABLE users DROP CONSTRAINT users_email_length');
+    expect(await checkSchemaDrift(db.sequelize)).toEqual([
+      '- check users users_email_length: CHECK ((char_length(email) <= 2000))  (missing from the database)',
+    ]);
   });
 });

@@ -25,6 +25,17 @@ export function createMemoryDatabase(): IMemoryDb {
     implementation: randomUUID,
     impure: true,
   });
+  // The length CHECKs (migration 0003, sync) count characters as PostgreSQL does: code points.
+  mem.public.registerFunction({
+    name: 'char_length',
+    args: [DataType.text],
+    returns: DataType.integer,
+    implementation: (value: string) => {
+      let count = 0;
+      for (const _ of value) count += 1;
+      return count;
+    },
+  });
   mem.public.interceptQueries((sql) => {
     if (ENUM_LOOKUP.test(sql)) return [];
     const block = ENUM_CREATE_BLOCK.exec(sql);

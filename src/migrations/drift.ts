@@ -15,6 +15,8 @@ export interface SchemaSnapshot {
   indexes: Record<string, string>;
   /** `table (column) -> table (column)` -> `ON DELETE ... ON UPDATE ...`. */
   foreignKeys: Record<string, string>;
+  /** `table constraint` -> its definition (`CHECK ((char_length(email) <= 2000))`). */
+  checks: Record<string, string>;
 }
 
 const ACTIONS: Record<string, string> = {
@@ -86,7 +88,14 @@ export async function readSchema(sequelize: Sequelize, schema = 'public'): Promi
     JOIN pg_namespace n ON n.oid = tc.relnamespace
     WHERE c.contype = 'f' AND n.nspname = :schema`);
 
-  const snapshot: SchemaSnapshot = { columns: {}, enums: {}, indexes: {}, foreignKeys: {} };
+  const checks = await select<{ table: string; name: string; definition: string }>(`
+    SELECT tc.relname AS "table", c.conname AS "name", pg_get_constraintdef(c.oid) AS "definition"
+    FROM pg_constraint c
+    JOIN pg_class tc ON tc.oid = c.conrelid
+    JOIN pg_namespace n ON n.oid = tc.relnamespace
+    WHERE c.contype = 'c' AND n.nspname = :schema AND tc.relname <> :skip`);
+
+  const snapshot: SchemaSnapshot = { columns: {}, enums: {}, indexes: {}, foreignKeys: {}, checks: {} };
   for (const c of columns) {
     const fallback = c.default === null ? '' : ` DEFAULT ${local(c.default)}`;
     snapshot.columns[`${c.table}.${c.column}`] = `${c.type} ${c.nullable === 'YES' ? 'NULL' : 'NOT NULL'}${fallback}`;
@@ -101,6 +110,7 @@ export async function readSchema(sequelize: Sequelize, schema = 'public'): Promi
     const key = `${f.table} (${f.columns.join(', ')}) -> ${f.target} (${f.targetColumns.join(', ')})`;
     snapshot.foreignKeys[key] = `ON DELETE ${ACTIONS[f.onDelete]} ON UPDATE ${ACTIONS[f.onUpdate]}`;
   }
+  for (const c of checks) snapshot.checks[`${c.table} ${c.name}`] = local(c.definition);
   return snapshot;
 }
 
@@ -122,7 +132,7 @@ function diffRecords(kind: string, expected: Record<string, unknown>, actual: Re
 /**
  * The differences between what the models expect and what a database has,
  * one readable line each (`-` missing, `+` unexpected, `~` different); empty
- * when they match. Index names are not compared, their definitions are.
+ * when they match. Index names are not compared, their definitions are; CHECK constraints are compared by name and definition.
  */
 export function diffSchemas(expected: SchemaSnapshot, actual: SchemaSnapshot): string[] {
   return [
@@ -130,6 +140,7 @@ export function diffSchemas(expected: SchemaSnapshot, actual: SchemaSnapshot): s
     ...diffRecords('enum', expected.enums, actual.enums),
     ...diffRecords('index', expected.indexes, actual.indexes),
     ...diffRecords('foreign key', expected.foreignKeys, actual.foreignKeys),
+    ...diffRecords('check', expected.checks ?? {}, actual.checks ?? {}),
   ];
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type InspectOptions, inspect } from 'node:util';
 import {
   type BulkCreateOptions,
   type CreationOptional,
@@ -26,6 +27,7 @@ import { hasherFor, isHashOf, MAX_PASSWORD_BYTES } from '../auth/password';
 import { AccessLog } from './access_logs';
 import { boolean, date, foreignKey, table, text } from './base/columns';
 import { BaseModel } from './base/model';
+import { inspectWithoutSecrets } from './base/secrets';
 import { File } from './file';
 import { Permission } from './permissions';
 import { PresignedUrlRequest } from './presigned_url_requests';
@@ -51,6 +53,8 @@ function trimmed(value: string | null | undefined): string | null | undefined {
   }),
 )
 export class User extends BaseModel<User> {
+  static override readonly secretFields: readonly string[] = USER_SECRET_FIELDS;
+
   @Column(text('First name'))
   declare firstName: CreationOptional<string | null>;
 
@@ -61,7 +65,7 @@ export class User extends BaseModel<User> {
   declare phoneNumber: CreationOptional<string | null>;
 
   @Column({
-    ...text('Email', { allowNull: false, notEmpty: true }),
+    ...text('Email', { allowNull: false, notEmpty: true, indexed: true }),
     validate: {
       notNull: { msg: 'Email is required' },
       notEmpty: { msg: 'Email is required' },
@@ -230,9 +234,8 @@ export class User extends BaseModel<User> {
     return hasherFor(this.sequelize).compare(plain, hash);
   }
 
-  override toJSON<T extends object>(): T {
-    const json = { ...(super.toJSON() as Record<string, unknown>) };
-    for (const field of USER_SECRET_FIELDS) delete json[field];
-    return json as T;
+  /** `console.log(user)` and `util.inspect(user)` show the values with each loaded secret as `[REDACTED]`. */
+  [inspect.custom](_depth: number, options: InspectOptions, inspectValue: typeof inspect): string {
+    return inspectWithoutSecrets(this, USER_SECRET_FIELDS, options, inspectValue);
   }
 }

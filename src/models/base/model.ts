@@ -26,10 +26,12 @@ import {
   Model,
   type ModelCtor,
   PrimaryKey,
+  ValidationFailed,
 } from 'sequelize-typescript';
 import type { User } from '../users';
 import { foreignKey, text, uuid } from './columns';
 import { certainlyValid } from './fast-validate';
+import { hideSecretsOfValidation, plainWithOwnJson } from './secrets';
 import { hasSoftCascade, restoreChildren, softDeleteChildren } from './soft-cascade';
 
 /**
@@ -53,6 +55,12 @@ export type CreationAttributes<M extends BaseModel<M>> = InferCreationAttributes
  * updated the row.
  */
 export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttributes<M>, InferCreationAttributes<M>> {
+  /**
+   * Attributes whose values are secret: left out of `toJSON`, redacted from
+   * validation errors, the SQL log and query errors (see src/db/redact.ts).
+   */
+  static readonly secretFields: readonly string[] = [];
+
   @PrimaryKey
   @Default(DataType.UUIDV4)
   @Column(uuid('Id', { allowNull: false }))
@@ -127,6 +135,14 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
     if (deletedAt && hasSoftCascade(model)) await restoreChildren(model, [row.id], deletedAt, options.transaction);
   }
 
+  // hooks: a validation error keeps no secret value, whichever write path (create, update, bulkCreate, upsert,
+  // importRows) raised it
+
+  @ValidationFailed
+  static hideSecretValues(row: AnyBase, _options: unknown, error: unknown): void {
+    hideSecretsOfValidation(error, (row.constructor as typeof BaseModel).secretFields);
+  }
+
   // methods: the cascades run in one transaction with the row's own change
 
   override async destroy(options: InstanceDestroyOptions = {}): Promise<void> {
@@ -145,6 +161,18 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
   override async validate(options?: ValidationOptions): Promise<void> {
     if (certainlyValid(this, options)) return;
     await super.validate(options);
+  }
+
+  /**
+   * The row as JSON, without its model's secret fields. Included rows are
+   * serialised by their own `toJSON`: Sequelize's turns them into plain
+   * values, which would put an included user's secrets (loaded through a
+   * scope or `attributes`) into the parent's JSON.
+   */
+  override toJSON<T extends object>(): T {
+    const json = plainWithOwnJson(this.get({ clone: true }) as Record<string, unknown>);
+    for (const field of (this.constructor as typeof BaseModel).secretFields) delete json[field];
+    return json as T;
   }
 
   static override async destroy<M extends SequelizeModel>(
