@@ -1,4 +1,7 @@
 import { type CliIo, main } from '../../src/cli';
+import { MIGRATIONS } from '../../src/migrations/list';
+
+const NAMES = MIGRATIONS.map((migration) => migration.name);
 
 function capture(options: { interactive?: boolean; env?: Record<string, string | undefined> } = {}) {
   const out: string[] = [];
@@ -38,10 +41,10 @@ describe('tbp-models', () => {
   test('migrate, status and rollback', async () => {
     const migrateRun = capture();
     expect(await main(['migrate'], migrateRun.io)).toBe(0);
-    expect(migrateRun.out()).toBe('ran 1 migration(s): 0001-initial-schema\n');
+    expect(migrateRun.out()).toBe(`ran ${NAMES.length} migration(s): ${NAMES.join(', ')}\n`);
     const status = capture();
     expect(await main(['status'], status.io)).toBe(0);
-    expect(status.out()).toBe('pending  0001-initial-schema\n');
+    expect(status.out()).toBe(NAMES.map((name) => `pending  ${name}\n`).join(''));
     const rollbackRun = capture();
     expect(await main(['rollback'], rollbackRun.io)).toBe(0);
     expect(rollbackRun.out()).toBe('nothing to revert\n');

@@ -1,4 +1,5 @@
 import type { Transaction } from 'sequelize';
+import { assertOptionalUuid, assertUuid } from '../db/arguments';
 import type { Db } from '../db/create-db';
 import type { Environment } from '../models/base/columns';
 import type { PublishEvent } from '../models/publish_events';
@@ -129,6 +130,8 @@ export async function publishEnvironment(
   to: Environment,
   options: PublishOptions = {},
 ): Promise<PublishResult> {
+  assertUuid(projectId, 'projectId');
+  assertOptionalUuid(options.userId, 'options.userId');
   const step = PUBLISH_STEPS.find((candidate) => candidate.from === from && candidate.to === to);
   if (!step) {
     const steps = PUBLISH_STEPS.map((candidate) => `${candidate.from} -> ${candidate.to}`).join(', ');

@@ -98,11 +98,15 @@ export class TbpSequelize extends Sequelize {
     const isSecretColumn = (name: string) => this.isSecretColumn(name);
     const secrets = this.knownSecrets(options);
     const text = typeof sql === 'string' ? sql : (sql as { query?: unknown } | undefined)?.query;
-    if (typeof text === 'string') boundSecrets(options?.bind, redactSql(text, isSecretColumn).secretParameters, secrets);
+    if (typeof text === 'string')
+      boundSecrets(options?.bind, redactSql(text, isSecretColumn).secretParameters, secrets);
     return redactError(error, { isSecretColumn, secrets, bind: options?.bind });
   }
 
-  private redactLogLine(message: string, options: QueryOptionsShape | undefined): { message: string; options?: object } {
+  private redactLogLine(
+    message: string,
+    options: QueryOptionsShape | undefined,
+  ): { message: string; options?: object } {
     const isSecretColumn = (name: string) => this.isSecretColumn(name);
     const secrets = this.knownSecrets(options);
     const found = redactSql(message, isSecretColumn);

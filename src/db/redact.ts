@@ -99,8 +99,8 @@ function tokenize(sql: string): Token[] {
       const end = sql.indexOf('*/', i + 2);
       i = end === -1 ? sql.length : end + 2;
     } else if (char === "'" || ((char === 'E' || char === 'e') && next === "'" && !isWordChar(sql[i - 1]))) {
-      const escape = char !== "'";
-      const { end, value } = quoted(sql, escape ? i + 1 : i, "'", escape);
+      const backslashes = char !== "'";
+      const { end, value } = quoted(sql, backslashes ? i + 1 : i, "'", backslashes);
       tokens.push({ kind: 'string', start, end, value });
       i = end;
     } else if (char === '"') {
@@ -196,7 +196,8 @@ export function redactSql(sql: string, isSecretColumn: (name: string) => boolean
     if (token.kind === 'param') {
       if (column !== undefined && isSecretColumn(column)) result.secretParameters.add(token.index);
     } else if (token.kind === 'string') {
-      const secret = (column !== undefined && isSecretColumn(column)) || new RegExp(BCRYPT_HASH.source).test(token.value);
+      const secret =
+        (column !== undefined && isSecretColumn(column)) || new RegExp(BCRYPT_HASH.source).test(token.value);
       if (secret) {
         result.secrets.add(token.value);
         replacements.push({ start: token.start, end: token.end, text: `'${REDACTED}'` });
@@ -295,7 +296,11 @@ function isSecretValue(value: unknown, secrets: ReadonlySet<string>): boolean {
 }
 
 /** A copy of bound parameters (an array or named object) with the secret ones replaced. */
-export function redactParameters<T>(parameters: T, secretPositions: ReadonlySet<number>, secrets: ReadonlySet<string>): T {
+export function redactParameters<T>(
+  parameters: T,
+  secretPositions: ReadonlySet<number>,
+  secrets: ReadonlySet<string>,
+): T {
   if (Array.isArray(parameters)) {
     return parameters.map((value, index) =>
       secretPositions.has(index) || isSecretValue(value, secrets)
@@ -462,7 +467,8 @@ export function redactError<E>(error: E, context: ErrorRedactionContext): E {
     const stack = (node as { stack?: unknown }).stack;
     if (typeof stack === 'string') {
       const redacted = redactText(stack, secrets);
-      if (redacted !== stack) Object.defineProperty(node, 'stack', { value: redacted, writable: true, configurable: true });
+      if (redacted !== stack)
+        Object.defineProperty(node, 'stack', { value: redacted, writable: true, configurable: true });
     }
   }
   return error;

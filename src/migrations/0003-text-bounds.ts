@@ -48,7 +48,9 @@ export const textBounds: Migration = {
   },
   async down({ context: { sequelize, transaction } }) {
     for (const bound of BOUNDS) {
-      await sequelize.query(`ALTER TABLE "${bound.table}" DROP CONSTRAINT IF EXISTS "${nameOf(bound)}"`, { transaction });
+      await sequelize.query(`ALTER TABLE "${bound.table}" DROP CONSTRAINT IF EXISTS "${nameOf(bound)}"`, {
+        transaction,
+      });
     }
   },
 };

@@ -1,4 +1,5 @@
 import type {
+  BulkCreateOptions,
   CreationOptional,
   DestroyOptions,
   InferAttributes,
@@ -6,6 +7,7 @@ import type {
   InstanceDestroyOptions,
   InstanceRestoreOptions,
   Attributes as ModelAttributes,
+  CreationAttributes as ModelCreationAttributes,
   ModelStatic,
   NonAttribute,
   RestoreOptions,
@@ -18,6 +20,9 @@ import {
   AfterRestore,
   BeforeBulkDestroy,
   BeforeBulkRestore,
+  BeforeBulkUpdate,
+  BeforeCount,
+  BeforeFind,
   BeforeRestore,
   BelongsTo,
   Column,
@@ -33,6 +38,7 @@ import { foreignKey, text, uuid } from './columns';
 import { certainlyValid } from './fast-validate';
 import { hideSecretsOfValidation, plainWithOwnJson } from './secrets';
 import { hasSoftCascade, restoreChildren, softDeleteChildren } from './soft-cascade';
+import { assertSafeWhere } from './where-guard';
 
 /**
  * The base classes associate with `users` and `projects`, whose own files
@@ -143,6 +149,17 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
     hideSecretsOfValidation(error, (row.constructor as typeof BaseModel).secretFields);
   }
 
+  // hooks: a where that cannot become valid SQL (Infinity, NaN, a malformed UUID) is refused by name, before SQL
+
+  @BeforeFind
+  @BeforeCount
+  @BeforeBulkUpdate
+  @BeforeBulkDestroy
+  @BeforeBulkRestore
+  static refuseInvalidWhere(this: ModelCtor, options: { where?: unknown; include?: unknown }): void {
+    assertSafeWhere(this as never, options);
+  }
+
   // methods: the cascades run in one transaction with the row's own change
 
   override async destroy(options: InstanceDestroyOptions = {}): Promise<void> {
@@ -173,6 +190,20 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
     const json = plainWithOwnJson(this.get({ clone: true }) as Record<string, unknown>);
     for (const field of (this.constructor as typeof BaseModel).secretFields) delete json[field];
     return json as T;
+  }
+
+  /**
+   * As Sequelize's, but validating every row first unless `validate: false`
+   * is given: bad input is refused by name (an AggregateError of
+   * BulkRecordErrors, each holding the row's ValidationError) before any row
+   * is written, as on every other write path, not left to the database.
+   */
+  static override async bulkCreate<M extends SequelizeModel>(
+    this: ModelStatic<M>,
+    records: ReadonlyArray<ModelCreationAttributes<M>>,
+    options: BulkCreateOptions<ModelAttributes<M>> = {},
+  ): Promise<M[]> {
+    return Model.bulkCreate.call(this, records as never, { validate: true, ...options }) as Promise<M[]>;
   }
 
   static override async destroy<M extends SequelizeModel>(
