@@ -21,7 +21,7 @@ function project(name: 'memory' | 'postgres', testMatch: string[]): NonNullable<
 process.env.TBP_TEST_RUN ??= randomBytes(5).toString('hex');
 
 export default async (): Promise<Config> => {
-  const shared = ['<rootDir>/__tests__/models/**/*.test.ts'];
+  const shared = ['<rootDir>/__tests__/models/**/*.test.ts', '<rootDir>/__tests__/security/**/*.test.ts'];
   const projects = [project('memory', [...shared, '<rootDir>/__tests__/unit/**/*.test.ts'])];
   if (await postgresReachable()) {
     projects.push(project('postgres', [...shared, '<rootDir>/__tests__/postgres/**/*.test.ts']));

@@ -6,6 +6,7 @@ import { type PasswordHasher, useHasher } from '../auth/password';
 import { createMemoryDatabase, memoryDialectModule } from '../memory/pg-mem';
 import { type ModelsByTable, models, modelsByTable, type TableName } from '../models';
 import { type DbEnvironment, dbConfig, sequelizeOptions } from './config';
+import { hideCredentials } from './credentials';
 import { type ForeignKeyColumn, foreignKeyConstraints, normaliseQueryError } from './errors';
 import { redactLogging } from './logging';
 import {
@@ -56,6 +57,7 @@ export class TbpSequelize extends Sequelize {
 
   constructor(options: SequelizeOptions, memory?: IMemoryDb) {
     super(options);
+    hideCredentials(this);
     if (memory) Object.defineProperty(this, 'memory', { value: memory });
     // Every model query passes here: constraint errors get the field names that the backend left out, and
     // lose the secrets that Sequelize and the driver copy into them (bound values, the statement, the row).
