@@ -24,6 +24,7 @@ export {
   type SeedReport,
   seedRbac,
 } from './content/seed';
+export { assertUuid, InvalidArgumentError } from './db/arguments';
 export {
   DB_ENVIRONMENTS,
   type DbConfig,
@@ -31,6 +32,7 @@ export {
   type DbEnvironment,
   dbConfig,
   parseDatabaseUrl,
+  redactUrl,
   sequelizeOptions,
 } from './db/config';
 export { type CreateDbOptions, createDb, type Db, TbpSequelize } from './db/create-db';
@@ -40,7 +42,14 @@ export * from './models';
 export { ACCESS_ENVIRONMENTS, type AccessEnvironment } from './models/access_logs';
 export { VARIANT_TYPES, type VariantType } from './models/asset_variants';
 export { ASSET_ROLES, type AssetRole } from './models/assets';
-export { ASSET_KINDS, type AssetKind, ENVIRONMENTS, type Environment } from './models/base/columns';
+export {
+  ASSET_KINDS,
+  type AssetKind,
+  ENVIRONMENTS,
+  type Environment,
+  INDEXED_TEXT_MAX,
+  MAX_JSON_DEPTH,
+} from './models/base/columns';
 export type { Attributes, CreationAttributes } from './models/base/model';
 export { ELEMENT_TYPES, type ElementType } from './models/element_type_defaults';
 export { PRESIGN_PURPOSES, type PresignPurpose } from './models/presigned_url_requests';

@@ -6,7 +6,8 @@ import type { Sequelize } from 'sequelize';
  * one given to a single query, `benchmark` timings), goes through it as
  * `log(message, [elapsed,] options)`. The wrapper gives the function the
  * message and options that `redact` returns instead.
- * `__tests__/unit/logging-adapter.test.ts` fails if that shape changes.
+ * `__tests__/security/logging.test.ts` fails if that shape changes (and this
+ * throws at once if the method is gone).
  */
 export type LogRedactor = (message: string, options: object | undefined) => { message: string; options?: object };
 

@@ -401,6 +401,19 @@ function errorGraph(root: unknown): ErrorLike[] {
   return found;
 }
 
+const HANDLED = new Set([
+  'sql',
+  'parameters',
+  'fields',
+  'value',
+  'instance',
+  'record',
+  'errors',
+  'parent',
+  'original',
+  'cause',
+]);
+
 /** Hides a property from JSON.stringify and util.inspect while keeping it readable. */
 function hide(target: object, key: string): void {
   const descriptor = Object.getOwnPropertyDescriptor(target, key);
@@ -452,7 +465,8 @@ export function redactError<E>(error: E, context: ErrorRedactionContext): E {
     hide(node, 'instance');
     hide(node, 'record');
     for (const key of Object.getOwnPropertyNames(node)) {
-      if (key === 'sql' || key === 'parameters' || key === 'fields') continue;
+      // Handled above or as nodes of their own; the row behind an item is the app's object, hidden, never rewritten.
+      if (HANDLED.has(key)) continue;
       const descriptor = Object.getOwnPropertyDescriptor(node, key);
       if (!descriptor || !('value' in descriptor) || !descriptor.writable) continue;
       if (typeof descriptor.value === 'string') {

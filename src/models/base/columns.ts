@@ -186,7 +186,9 @@ export function decimal(label: string, options: NumberOptions = {}): Column {
   // Sequelize calls a custom getter with the attribute's name.
   result.get = function getDecimal(this: { getDataValue(key: string): unknown }, key?: unknown) {
     const value = this.getDataValue(key as string);
-    return value === null || value === undefined ? value : Number(value);
+    // Only the database's text form is converted; anything else (a value not yet validated, a symbol, an
+    // object) is returned as it is, for the validator to refuse by name rather than Number() to throw.
+    return typeof value === 'string' ? Number(value) : value;
   } as Column['get'];
   return result;
 }
