@@ -75,6 +75,36 @@ describe('indexed text is bounded (2,000 characters) in the model and by a CHECK
     expect(await model.count()).toBe(before);
   });
 
+  test('every indexed TEXT column of every model has a bound of at most 2,000 and a CHECK', () => {
+    const checked: string[] = [];
+    for (const model of Object.values(t.db.sequelize.models)) {
+      const attributes = model.getAttributes() as Record<
+        string,
+        { type: { key: string }; unique?: unknown; lengthCheck?: number }
+      >;
+      const indexed = new Set<string>(Object.keys(attributes).filter((name) => attributes[name]?.unique));
+      for (const index of model.options.indexes ?? []) {
+        for (const field of index.fields ?? [])
+          indexed.add(typeof field === 'string' ? field : String((field as { name: string }).name));
+      }
+      for (const name of indexed) {
+        const attribute = attributes[name];
+        if (attribute?.type.key !== 'TEXT') continue;
+        expect([model.name, name, attribute.lengthCheck]).toEqual([model.name, name, expect.any(Number)]);
+        expect(attribute.lengthCheck).toBeLessThanOrEqual(INDEXED_TEXT_MAX);
+        checked.push(`${model.name}.${name}`);
+      }
+    }
+    expect(checked.sort()).toEqual([
+      'element_type_defaults.element_type',
+      'permissions.name',
+      'project_element_defaults.element_type',
+      'projects.slug',
+      'tour_pages.slug',
+      'users.email',
+    ]);
+  });
+
   test('2,000 characters is the bound: 2,000 is stored, 2,001 is refused', async () => {
     expect(INDEXED_TEXT_MAX).toBe(2000);
     const slug = 's'.repeat(2000);

@@ -65,21 +65,22 @@ function quoted(sql: string, start: number, quote: string, backslashes: boolean)
   let value = '';
   let i = start + 1;
   while (i < sql.length) {
-    const char = sql[i] as string;
-    if (backslashes && char === '\\' && i + 1 < sql.length) {
-      value += sql[i + 1];
-      i += 2;
-    } else if (char === quote && sql[i + 1] === quote) {
-      value += quote;
-      i += 2;
-    } else if (char === quote) {
-      return { end: i + 1, value };
+    // Whole runs up to the next quote (or backslash) at once: a statement may carry megabytes of text.
+    const nextQuote = sql.indexOf(quote, i);
+    const nextBackslash = backslashes ? sql.indexOf('\\', i) : -1;
+    if (nextBackslash !== -1 && (nextQuote === -1 || nextBackslash < nextQuote)) {
+      value += sql.slice(i, nextBackslash) + (sql[nextBackslash + 1] ?? '');
+      i = nextBackslash + 2;
+    } else if (nextQuote === -1) {
+      // Unterminated (a statement cut short in a message): the rest is the value, so it is redacted whole.
+      return { end: sql.length, value: value + sql.slice(i) };
+    } else if (sql[nextQuote + 1] === quote) {
+      value += sql.slice(i, nextQuote + 1);
+      i = nextQuote + 2;
     } else {
-      value += char;
-      i += 1;
+      return { end: nextQuote + 1, value: value + sql.slice(i, nextQuote) };
     }
   }
-  // Unterminated (a statement cut short in a message): the rest is the value, so it is redacted whole.
   return { end: sql.length, value };
 }
 
