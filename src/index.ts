@@ -87,6 +87,7 @@ export {
   seedRbac,
 } from './content/seed';
 export { currentActorId, withActor } from './db/actor';
+export { assertUuid, InvalidArgumentError } from './db/arguments';
 export {
   DB_ENVIRONMENTS,
   type DbConfig,
@@ -96,6 +97,7 @@ export {
   type Env,
   type PoolSettings,
   parseDatabaseUrl,
+  redactUrl,
   type ServerSettings,
   sequelizeOptions,
 } from './db/config';
@@ -108,7 +110,14 @@ export * from './models';
 export { ACCESS_ENVIRONMENTS, type AccessEnvironment } from './models/access_logs';
 export { VARIANT_TYPES, type VariantType } from './models/asset_variants';
 export { ASSET_ROLES, type AssetRole } from './models/assets';
-export { ASSET_KINDS, type AssetKind, ENVIRONMENTS, type Environment } from './models/base/columns';
+export {
+  ASSET_KINDS,
+  type AssetKind,
+  ENVIRONMENTS,
+  type Environment,
+  INDEXED_TEXT_MAX,
+  MAX_JSON_DEPTH,
+} from './models/base/columns';
 export { ELEMENT_TYPES, type ElementType } from './models/element_type_defaults';
 export { PRESIGN_PURPOSES, type PresignPurpose } from './models/presigned_url_requests';
 export { ACCESS_LEVELS, type AccessLevel } from './models/project_memberships';

@@ -58,6 +58,17 @@ export function createMemoryDatabase(): IMemoryDb {
       return Buffer.from(bytes).toString(format);
     },
   });
+  // The length CHECKs (migration 0003, sync) count characters as PostgreSQL does: code points.
+  mem.public.registerFunction({
+    name: 'char_length',
+    args: [DataType.text],
+    returns: DataType.integer,
+    implementation: (value: string) => {
+      let count = 0;
+      for (const _ of value) count += 1;
+      return count;
+    },
+  });
   mem.public.interceptQueries((sql) => {
     if (ENUM_LOOKUP.test(sql)) return [];
     const block = ENUM_CREATE_BLOCK.exec(sql);
@@ -94,24 +105,71 @@ function inline(text: string, values: unknown[]): string {
   });
 }
 
+const EXPONENT_NUMBER = /^\d+(?:\.\d*)?[eE][+-]?\d+/;
+
+/**
+ * pg-mem's parser cannot read a number in exponent form (`1e-7`, `1e+308`),
+ * which Sequelize writes for very small or large numbers it puts into a
+ * statement (bulkCreate does): such a number is quoted, as the parameters
+ * are, and PostgreSQL's rules for a quoted literal make it the column's type.
+ * Strings, quoted names and comments are skipped over.
+ */
+export function quoteExponentNumbers(sql: string): string {
+  if (!/\d[eE][+-]?\d/.test(sql)) return sql;
+  let result = '';
+  let i = 0;
+  while (i < sql.length) {
+    const char = sql[i] as string;
+    if (char === "'" || char === '"') {
+      let end = i + 1;
+      while (end < sql.length && !(sql[end] === char && sql[end + 1] !== char)) end += sql[end] === char ? 2 : 1;
+      result += sql.slice(i, end + 1);
+      i = end + 1;
+    } else if (char === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      const stop = end === -1 ? sql.length : end;
+      result += sql.slice(i, stop);
+      i = stop;
+    } else if (/\d/.test(char) && !/[\w$.]/.test(sql[i - 1] ?? '')) {
+      const number = EXPONENT_NUMBER.exec(sql.slice(i))?.[0];
+      const plain = /^\d+(?:\.\d*)?/.exec(sql.slice(i))?.[0] as string;
+      // A minus sign that is the number's own (after an operator, a comma or a bracket) goes inside the quotes.
+      const signed = number && result.endsWith('-') && /(^|[(,=<>+*/\s])$/.test(result.slice(0, -1).trimEnd());
+      if (signed) result = result.slice(0, -1);
+      result += number ? `'${signed ? '-' : ''}${number}'` : plain;
+      i += (number ?? plain).length;
+    } else {
+      result += char;
+      i += 1;
+    }
+  }
+  return result;
+}
+
 /**
  * The `pg` module to give Sequelize for a pg-mem database. pg-mem's adapter
  * writes parameters into the query as `E'...'` strings, which its own parser
  * then fails on for text holding both a backslash and a double quote; this
  * one writes them as standard strings ('...' with quotes doubled), which it
- * reads back exactly, as PostgreSQL does.
+ * reads back exactly, as PostgreSQL does. Numbers in exponent form are
+ * quoted too (see `quoteExponentNumbers`).
  */
 export function memoryDialectModule(mem: IMemoryDb): object {
   const pg = mem.adapters.createPg() as { Client: PgClient } & Record<string, unknown>;
   class Client extends pg.Client {
     override query(config: unknown, values?: unknown, ...rest: unknown[]): unknown {
-      if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {
-        return super.query(inline(config, values), ...rest);
+      if (typeof config === 'string') {
+        const text = quoteExponentNumbers(config);
+        if (Array.isArray(values) && values.length > 0) return super.query(inline(text, values), ...rest);
+        return super.query(text, values, ...rest);
       }
-      if (config && typeof config === 'object' && Array.isArray((config as QueryConfig).values)) {
+      if (config && typeof config === 'object' && typeof (config as QueryConfig).text === 'string') {
         const { text, values: parameters, ...others } = config as QueryConfig;
-        if (parameters && parameters.length > 0)
-          return super.query({ ...others, text: inline(text, parameters) }, values, ...rest);
+        const quoted = quoteExponentNumbers(text);
+        if (parameters && parameters.length > 0) {
+          return super.query({ ...others, text: inline(quoted, parameters) }, values, ...rest);
+        }
+        return super.query({ ...others, text: quoted }, values, ...rest);
       }
       return super.query(config, values, ...rest);
     }

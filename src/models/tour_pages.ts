@@ -32,6 +32,7 @@ export class TourPage extends ProjectScopedModel<TourPage> {
     text('Slug', {
       allowNull: false,
       notEmpty: true,
+      indexed: true,
       pattern: { is: /^[A-Za-z0-9-]+$/, msg: 'Slug may contain only letters, digits and dashes' },
     }),
   )

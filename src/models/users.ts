@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type InspectOptions, inspect } from 'node:util';
 import {
   type Attributes,
   type BulkCreateOptions,
@@ -39,6 +40,7 @@ import { AccessLog } from './access_logs';
 import { boolean, date, foreignKey, table, text } from './base/columns';
 import type { BelongsToManyMethods } from './base/many-to-many';
 import { BaseModel } from './base/model';
+import { inspectWithoutSecrets } from './base/secrets';
 import { File } from './file';
 import { Permission } from './permissions';
 import { PresignedUrlRequest } from './presigned_url_requests';
@@ -177,6 +179,8 @@ function lookupDigest(token: unknown): string | undefined {
   }),
 )
 export class User extends BaseModel<User> {
+  static override readonly secretFields: readonly string[] = USER_SECRET_FIELDS;
+
   @Column(text('First name'))
   declare firstName: CreationOptional<string | null>;
 
@@ -187,7 +191,7 @@ export class User extends BaseModel<User> {
   declare phoneNumber: CreationOptional<string | null>;
 
   @Column({
-    ...text('Email', { allowNull: false, notEmpty: true }),
+    ...text('Email', { allowNull: false, notEmpty: true, indexed: true }),
     validate: {
       notNull: { msg: 'Email is required' },
       notEmpty: { msg: 'Email is required' },
@@ -533,10 +537,9 @@ export class User extends BaseModel<User> {
     return super.update.call(this, values as never, options) as Promise<[number]>;
   }
 
-  override toJSON<T extends object>(): T {
-    const json = { ...(super.toJSON() as Record<string, unknown>) };
-    for (const field of USER_SECRET_FIELDS) delete json[field];
-    return json as T;
+  /** `console.log(user)` and `util.inspect(user)` show the values with each loaded secret as `[REDACTED]`. */
+  [inspect.custom](_depth: number, options: InspectOptions, inspectValue: typeof inspect): string {
+    return inspectWithoutSecrets(this, USER_SECRET_FIELDS, options, inspectValue);
   }
 }
 
