@@ -57,7 +57,7 @@ try {
   const consumer = join(work, 'express');
   const smoke = {
     "require('@tbp/models')":
-      "const m = require('@tbp/models'); if (typeof m.createDb !== 'function' || m.models.length !== 23) process.exit(1)",
+      "const m = require('@tbp/models'); if (typeof m.createDb !== 'function' || m.models.length !== 24) process.exit(1)",
     "require('@tbp/models/testing') and '/migrations'":
       "const t = require('@tbp/models/testing'); const m = require('@tbp/models/migrations'); if (typeof t.createTestDb !== 'function' || m.MIGRATIONS.length < 1) process.exit(1)",
   };
@@ -68,7 +68,7 @@ try {
       "import { createDb, models } from '@tbp/models';\nimport { migrate } from '@tbp/models/migrations';\n" +
         'const db = createDb({ inMemory: true, logging: false });\nawait migrate(db.sequelize);\n' +
         "await db.projects.create({ name: 'Tour', slug: 'tour' });\n" +
-        'if ((await db.projects.count()) !== 1 || models.length !== 23) process.exit(1);\nawait db.sequelize.close();\n',
+        'if ((await db.projects.count()) !== 1 || models.length !== 24) process.exit(1);\nawait db.sequelize.close();\n',
     );
     run(consumer, process.execPath, ['smoke.mjs']);
   });
