@@ -281,7 +281,7 @@ describe('0003-text-bounds', () => {
     expect(await migrate(db.sequelize)).toContain('0003-text-bounds');
     // The database now refuses what the model refuses, also from raw SQL.
     await expect(db.sequelize.query(`UPDATE projects SET slug = '${slug}'`)).rejects.toThrow(/projects_slug_length/);
-    expect(await rollback(db.sequelize)).toEqual(['0003-text-bounds']);
+    expect(await rollback(db.sequelize, { to: '0003-text-bounds' })).toContain('0003-text-bounds');
     await expect(db.sequelize.query(`UPDATE projects SET slug = '${slug}'`)).resolves.toBeDefined();
   });
 
@@ -290,7 +290,7 @@ describe('0003-text-bounds', () => {
     await migrate(db.sequelize);
     await db.sequelize.query('ALTER TABLE users DROP CONSTRAINT users_email_length');
     expect(await checkSchemaDrift(db.sequelize)).toEqual([
-      '- check users users_email_length: CHECK ((char_length(email) <= 2000))  (missing from the database)',
+      '- check users.users_email_length: CHECK ((char_length(email) <= 2000))  (missing from the database)',
     ]);
   });
 });

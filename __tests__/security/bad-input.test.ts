@@ -98,9 +98,12 @@ describe('indexed text is bounded (2,000 characters) in the model and by a CHECK
     expect(checked.sort()).toEqual([
       'element_type_defaults.element_type',
       'permissions.name',
+      'project_audio_tracks.source_key',
       'project_element_defaults.element_type',
+      'project_transition_settings.source_key',
       'projects.slug',
       'tour_pages.slug',
+      'tour_pages.source_key',
       'users.email',
     ]);
   });

@@ -206,7 +206,7 @@ describe('the database password is in no message', () => {
     ],
     [`postgres://app:${DB_PASSWORD}@127.0.0.1:70000/db`, /must be a port number, got "70000"/],
     [`postgres://app:${DB_PASSWORD}@127.0.0.1:5432`, /names no database/],
-    [`postgres://app:${DB_PASSWORD}@exa mple.com/db`, /not a URL/],
+    [`postgres://app:${DB_PASSWORD}@exa mple.com/db`, /not a valid URL/],
   ])('a bad DATABASE_URL %#', (url, message) => {
     for (const attempt of [() => parseDatabaseUrl(url), () => createDb({ url })]) {
       let error: unknown;

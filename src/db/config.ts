@@ -171,7 +171,7 @@ export function parseDatabaseUrl(
     parsed = new URL(url);
   } catch {
     // The URL parser refuses a bad port too; the value itself may hold a password, so it is not repeated.
-    throw new DbConfigError(`${source} is not a valid URL (check its form, host and port)`);
+    throw new DbConfigError(`${source} is not a valid URL (check its form, host and port): "${shown}"`);
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new DbConfigError(`${source} must start with postgres:// or postgresql://, got "${parsed.protocol}//"`);

@@ -15,6 +15,10 @@ const BOUNDS: readonly { table: string; column: string; max: number }[] = [
   { table: 'permissions', column: 'name', max: 100 },
   { table: 'element_type_defaults', column: 'element_type', max: 100 },
   { table: 'project_element_defaults', column: 'element_type', max: 100 },
+  // The lineage of published copies, in the unique indexes of 0004.
+  { table: 'tour_pages', column: 'source_key', max: 2000 },
+  { table: 'project_transition_settings', column: 'source_key', max: 2000 },
+  { table: 'project_audio_tracks', column: 'source_key', max: 2000 },
 ];
 
 const nameOf = (bound: { table: string; column: string }) => `${bound.table}_${bound.column}_length`;

@@ -22,7 +22,7 @@ export class TourPage extends ProjectScopedModel<TourPage> {
   @Column(enumeration('Environment', ENVIRONMENTS, { allowNull: false, defaultValue: 'dev' }))
   declare environment: CreationOptional<Environment>;
 
-  @Column(text('Source key'))
+  @Column(text('Source key', { indexed: true }))
   declare source_key: CreationOptional<string | null>;
 
   @Column(text('Name', { allowNull: false, notEmpty: true, len: [1, 255] }))
