@@ -35,6 +35,7 @@ export {
 } from './db/config';
 export { type CreateDbOptions, createDb, type Db, TbpSequelize } from './db/create-db';
 export { dropSchema, syncSchema } from './db/sync';
+export { InMemoryUnsupportedError } from './memory/errors';
 export * from './migrations/entry';
 export * from './models';
 export { ACCESS_ENVIRONMENTS, type AccessEnvironment } from './models/access_logs';

@@ -1,4 +1,5 @@
 import { createDb, type Db, type PasswordHasher } from '../../src';
+import { resetTransactions } from '../../src/memory/pg-mem';
 import { migrate } from '../../src/migrations/runner';
 import { adminClient, urlOf, workerDatabase } from './server';
 
@@ -29,10 +30,14 @@ export async function openTestDatabase(hasher?: PasswordHasher): Promise<TestDat
   if (backend === 'memory') {
     const db = createDb({ inMemory: true, logging: false, hasher });
     await migrate(db.sequelize);
-    const empty = db.sequelize.memory?.backup();
+    const memory = db.sequelize.memory;
+    const empty = memory?.backup();
     return {
       db,
-      reset: async () => empty?.restore(),
+      reset: async () => {
+        if (memory) resetTransactions(memory);
+        empty?.restore();
+      },
       close: () => db.sequelize.close(),
     };
   }

@@ -3,6 +3,7 @@ import type { IMemoryDb } from 'pg-mem';
 import SequelizeLib, { type Model, type SyncOptions } from 'sequelize';
 import { Sequelize, type SequelizeOptions } from 'sequelize-typescript';
 import { type PasswordHasher, useHasher } from '../auth/password';
+import { InMemoryUnsupportedError } from '../memory/errors';
 import { createMemoryDatabase, memoryDialectModule } from '../memory/pg-mem';
 import { type ModelsByTable, models, modelsByTable, type TableName } from '../models';
 import { type DbEnvironment, dbConfig, sequelizeOptions } from './config';
@@ -48,6 +49,9 @@ export class TbpSequelize extends Sequelize {
       try {
         return await query(sql as string, queryOptions as never);
       } catch (error) {
+        // Sequelize wraps whatever the driver throws in a DatabaseError: a refusal of the in-memory mode is shown as itself.
+        const parent = (error as { parent?: unknown }).parent;
+        if (parent instanceof InMemoryUnsupportedError) throw parent;
         throw normaliseQueryError(error, queryOptions, foreignKeys);
       }
     }) as unknown as typeof this.query;

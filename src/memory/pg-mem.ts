@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import moment from 'moment';
 import type { IMemoryDb } from 'pg-mem';
+import { prepareForPgMem } from './rewrite';
+import { type QueryResult, transactionGate } from './transactions';
 
 /**
  * The glue that lets Sequelize drive pg-mem. Everything here works around a
@@ -42,7 +44,8 @@ export function createMemoryDatabase(): IMemoryDb {
 }
 
 type QueryConfig = { text: string; values?: unknown[] } & Record<string, unknown>;
-type PgClient = new (...args: unknown[]) => { query(...args: unknown[]): unknown };
+type Callback = (error: Error | null, result?: QueryResult) => void;
+type PgClient = new (...args: unknown[]) => object;
 
 function literal(value: unknown): string {
   // pg's own conversion of a JavaScript value to the text PostgreSQL receives (loaded with pg-mem, on first use).
@@ -61,27 +64,61 @@ function inline(text: string, values: unknown[]): string {
   });
 }
 
+/** The SQL of a pg `query(...)` call, with its parameters written in, and its callback if it has one. */
+function queryCall(config: unknown, values: unknown, callback: unknown): { sql: string; callback?: Callback } {
+  const done = [values, callback].find((candidate) => typeof candidate === 'function') as Callback | undefined;
+  const { text, values: configValues } =
+    typeof config === 'string' ? { text: config, values: undefined } : (config as QueryConfig);
+  const parameters = Array.isArray(values) ? values : configValues;
+  const sql = parameters && parameters.length > 0 ? inline(text, parameters) : text;
+  return done ? { sql, callback: done } : { sql };
+}
+
+function execute(mem: IMemoryDb, sql: string): QueryResult {
+  const result = mem.public.query(prepareForPgMem(sql));
+  return {
+    command: result.command,
+    rowCount: result.rowCount,
+    // Copies without pg-mem's symbol-keyed bookkeeping, as its own pg adapter returns them.
+    rows: result.rows.map((row: Record<string, unknown>) => Object.fromEntries(Object.entries(row))),
+    fields: [],
+  };
+}
+
 /**
- * The `pg` module to give Sequelize for a pg-mem database. pg-mem's adapter
- * writes parameters into the query as `E'...'` strings, which its own parser
- * then fails on for text holding both a backslash and a double quote; this
- * one writes them as standard strings ('...' with quotes doubled), which it
- * reads back exactly, as PostgreSQL does.
+ * The `pg` module to give Sequelize for a pg-mem database. Every query passes
+ * here: parameters are written into the SQL as standard strings ('...' with
+ * quotes doubled), which pg-mem reads back exactly (its own adapter writes
+ * `E'...'` strings, which its parser gets wrong for text holding both a
+ * backslash and a double quote); the SQL is rewritten where pg-mem would
+ * answer differently from PostgreSQL (see rewrite.ts); and transaction
+ * statements are answered by the database's transaction gate (see transactions.ts).
  */
 export function memoryDialectModule(mem: IMemoryDb): object {
   const pg = mem.adapters.createPg() as { Client: PgClient } & Record<string, unknown>;
+  const gate = transactionGate(mem);
   class Client extends pg.Client {
-    override query(config: unknown, values?: unknown, ...rest: unknown[]): unknown {
-      if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {
-        return super.query(inline(config, values), ...rest);
+    query(config: unknown, values?: unknown, callback?: unknown): Promise<QueryResult> | undefined {
+      let call: ReturnType<typeof queryCall>;
+      try {
+        call = queryCall(config, values, callback);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      if (config && typeof config === 'object' && Array.isArray((config as QueryConfig).values)) {
-        const { text, values: parameters, ...others } = config as QueryConfig;
-        if (parameters && parameters.length > 0)
-          return super.query({ ...others, text: inline(text, parameters) }, values, ...rest);
-      }
-      return super.query(config, values, ...rest);
+      const result = gate.run(this, call.sql, () => execute(mem, call.sql));
+      if (!call.callback) return result;
+      const done = call.callback;
+      result.then(
+        (answer) => done(null, answer),
+        (error: Error) => done(error),
+      );
+      return undefined;
     }
   }
   return { ...pg, Client };
+}
+
+/** Forgets the open transaction of `mem`, if any, as its data is reset (see `createTestDb`'s `reset`). */
+export function resetTransactions(mem: IMemoryDb): void {
+  transactionGate(mem).abandon();
 }
