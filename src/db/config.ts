@@ -119,6 +119,9 @@ export function sequelizeOptions(config: DbConfig): Options {
     database: server.database,
     username: server.username,
     password: server.password,
+    // PostgreSQL cuts column names at 63 bytes, and the aliases Sequelize gives the columns of nested
+    // includes are longer (`custom_permissions.usersCustom_permissionsPermissions.permissionId`): short ones.
+    minifyAliases: true,
     ...(server.ssl ? { dialectOptions: { ssl: { require: true, rejectUnauthorized: true } } } : {}),
   };
 }

@@ -74,13 +74,31 @@ function queryCall(config: unknown, values: unknown, callback: unknown): { sql: 
   return done ? { sql, callback: done } : { sql };
 }
 
+// PostgreSQL keeps the first 63 bytes of an identifier (NAMEDATALEN - 1); pg-mem keeps all of them.
+const MAX_IDENTIFIER_BYTES = 63;
+
+/** A column name as PostgreSQL returns it: cut to 63 bytes, on a character boundary. */
+function truncatedIdentifier(name: string): string {
+  // A UTF-16 code unit takes at most 3 bytes in UTF-8: short names need no look.
+  if (name.length * 3 <= MAX_IDENTIFIER_BYTES) return name;
+  const bytes = Buffer.from(name);
+  if (bytes.length <= MAX_IDENTIFIER_BYTES) return name;
+  let end = MAX_IDENTIFIER_BYTES;
+  // biome-ignore lint/style/noNonNullAssertion: end stays within the buffer
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString();
+}
+
 function execute(mem: IMemoryDb, sql: string): QueryResult {
   const result = mem.public.query(prepareForPgMem(sql));
   return {
     command: result.command,
     rowCount: result.rowCount,
-    // Copies without pg-mem's symbol-keyed bookkeeping, as its own pg adapter returns them.
-    rows: result.rows.map((row: Record<string, unknown>) => Object.fromEntries(Object.entries(row))),
+    // Copies without pg-mem's symbol-keyed bookkeeping, as its own pg adapter returns them, and with
+    // PostgreSQL's column names: Sequelize's aliases of nested includes can exceed 63 bytes.
+    rows: result.rows.map((row: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(row).map(([key, value]) => [truncatedIdentifier(key), value])),
+    ),
     fields: [],
   };
 }

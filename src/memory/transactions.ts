@@ -26,7 +26,7 @@ type Statement =
   | { kind: 'begin' | 'commit' | 'rollback' | 'isolation' | 'session' | 'read' | 'write' }
   | { kind: 'savepoint' | 'rollback-to' | 'release'; name: string };
 
-const NAME = String.raw`("(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)`;
+const NAME = `("(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)`;
 const CONTROL: [RegExp, Statement['kind']][] = [
   [/^\s*(?:BEGIN|START\s+TRANSACTION)\b/i, 'begin'],
   [/^\s*(?:COMMIT|END)\b/i, 'commit'],

@@ -44,10 +44,12 @@ export async function createTestDb(options: Pick<CreateDbOptions, 'hasher' | 'lo
  */
 export function inMemorySequelizeOptions(): Pick<
   SequelizeOptions,
-  'dialect' | 'dialectModule' | 'database' | 'logging'
+  'dialect' | 'dialectModule' | 'database' | 'logging' | 'minifyAliases'
 > {
   return {
     dialect: 'postgres',
+    // As `sequelizeOptions` does, for the same reason: PostgreSQL (and pg-mem here) cut column names at 63 bytes.
+    minifyAliases: true,
     dialectModule: memoryDialectModule(createMemoryDatabase()),
     database: 'memory',
     logging: false,

@@ -1,0 +1,142 @@
+import { Op } from 'sequelize';
+import type { Permission, Role, User } from '../../src';
+import { build } from '../../src/testing/factories';
+import { useTestDatabase } from '../support/db';
+
+// Queries that pg-mem once answered differently from PostgreSQL; both backends must give these answers.
+const t = useTestDatabase();
+
+type WithCustomPermissions = User & { addCustom_permissions(permissions: Permission[]): Promise<void> };
+type WithPermissions = Role & { addPermissions(permissions: Permission[]): Promise<void> };
+
+/** A permission as an include returns it: its columns and the join row it came through. */
+function included(permission: Permission, link: Record<string, string>) {
+  return {
+    id: permission.id,
+    name: permission.name,
+    deletedAt: null,
+    usersCustom_permissionsPermissions: expect.objectContaining(link),
+  };
+}
+
+describe('many-to-many includes', () => {
+  async function usersWithPermissions() {
+    const db = t.db;
+    const [alice, bob, carol] = [await build.user(db), await build.user(db), await build.user(db)];
+    const [read, write, gone] = [
+      await build.permission(db, { name: 'READ_A' }),
+      await build.permission(db, { name: 'WRITE_A' }),
+      await build.permission(db, { name: 'GONE_A' }),
+    ];
+    await (alice as WithCustomPermissions).addCustom_permissions([write, read, gone]);
+    await (bob as WithCustomPermissions).addCustom_permissions([gone]);
+    await gone.destroy();
+    return { alice, bob, carol, read, write };
+  }
+
+  test('users.findByPk include custom_permissions: the live ones, each with its join row', async () => {
+    const { alice, read, write } = await usersWithPermissions();
+    const loaded = await t.db.users.findByPk(alice.id, {
+      include: ['custom_permissions'],
+      order: [['custom_permissions', 'name', 'ASC']],
+    });
+    const link = (permission: Permission) => ({ users_custom_permissionsId: alice.id, permissionId: permission.id });
+    expect((loaded?.toJSON() as { custom_permissions?: unknown }).custom_permissions).toEqual([
+      expect.objectContaining(included(read, link(read))),
+      expect.objectContaining(included(write, link(write))),
+    ]);
+  });
+
+  test('a LEFT JOIN keeps users whose only permission is deleted, or who have none; required: true drops them', async () => {
+    const { alice, bob, carol } = await usersWithPermissions();
+    const all = await t.db.users.findAll({ include: ['custom_permissions'], order: [['email', 'ASC']] });
+    const counts = Object.fromEntries(all.map((user) => [user.id, user.custom_permissions?.length]));
+    expect(counts).toEqual({ [alice.id]: 2, [bob.id]: 0, [carol.id]: 0 });
+
+    const required = await t.db.users.findAll({ include: [{ association: 'custom_permissions', required: true }] });
+    expect(required.map((user) => user.id)).toEqual([alice.id]);
+  });
+
+  test('a where on the target filters the target, not the through rows', async () => {
+    const { alice, read } = await usersWithPermissions();
+    const loaded = await t.db.users.findAll({
+      include: [{ association: 'custom_permissions', where: { name: { [Op.like]: 'READ%' } } }],
+    });
+    expect(loaded.map((user) => [user.id, user.custom_permissions?.map((p) => p.id)])).toEqual([[alice.id, [read.id]]]);
+  });
+
+  test('roles.findByPk include permissions, nested include of their creator, and a limit (subquery)', async () => {
+    const db = t.db;
+    const creator = await build.user(db);
+    const [admin, editor] = [await build.role(db, { name: 'Admin' }), await build.role(db, { name: 'Editor' })];
+    const [read, write] = [
+      await build.permission(db, { name: 'READ_B', createdById: creator.id }),
+      await build.permission(db, { name: 'WRITE_B' }),
+    ];
+    await (admin as WithPermissions).addPermissions([read, write]);
+    await (editor as WithPermissions).addPermissions([read]);
+
+    const loaded = await db.roles.findByPk(admin.id, {
+      include: [{ association: 'permissions', include: ['createdBy'] }],
+      order: [['permissions', 'name', 'ASC']],
+    });
+    expect(
+      loaded?.permissions?.map((p) => [p.name, (p as unknown as { createdBy: User | null }).createdBy?.id ?? null]),
+    ).toEqual([
+      ['READ_B', creator.id],
+      ['WRITE_B', null],
+    ]);
+
+    const first = await db.roles.findAll({ include: ['permissions'], order: [['name', 'ASC']], limit: 1 });
+    expect(first.map((role) => [role.name, role.permissions?.map((p) => p.name).sort()])).toEqual([
+      ['Admin', ['READ_B', 'WRITE_B']],
+    ]);
+  });
+});
+
+describe('IS NOT NULL beside a lookup by id', () => {
+  test.each([1, 30, 300])('finds the one soft-deleted project among %i', async (size) => {
+    const db = t.db;
+    const projects = await db.projects.bulkCreate(
+      Array.from({ length: size }, (_, i) => ({ name: `Tour ${i}`, slug: `tour-${i}` })),
+    );
+    const deleted = projects[Math.floor(size / 2)] as (typeof projects)[number];
+    const live = projects[size - 1] as (typeof projects)[number];
+    await deleted.destroy();
+
+    const found = await db.projects.findAll({
+      where: { id: deleted.id, deletedAt: { [Op.ne]: null } },
+      paranoid: false,
+    });
+    expect(found.map((project) => project.id)).toEqual([deleted.id]);
+    const [raw] = await db.sequelize.query(
+      `SELECT "id" FROM "projects" WHERE "id" = '${deleted.id}' AND "deletedAt" IS NOT NULL`,
+    );
+    expect(raw).toEqual([{ id: deleted.id }]);
+    expect(await db.projects.count({ where: { deletedAt: { [Op.not]: null } }, paranoid: false })).toBe(1);
+    if (live !== deleted) {
+      expect(await db.projects.count({ where: { id: live.id, deletedAt: { [Op.ne]: null } }, paranoid: false })).toBe(
+        0,
+      );
+    }
+  });
+});
+
+describe('NOT BETWEEN on an indexed column', () => {
+  test('keeps the rows outside the range on both sides', async () => {
+    const db = t.db;
+    const projects = await db.projects.bulkCreate(
+      Array.from({ length: 12 }, (_, i) => ({ name: `Tour ${i}`, slug: `tour-${i}` })),
+    );
+    const day = (n: number) => new Date(Date.UTC(2024, 0, n));
+    for (const [i, project] of projects.entries()) {
+      await db.projects.update({ deletedAt: day(i + 1) }, { where: { id: project.id }, paranoid: false });
+    }
+    const outside = await db.projects.findAll({
+      where: { deletedAt: { [Op.notBetween]: [day(4), day(9)] } },
+      paranoid: false,
+      order: [['deletedAt', 'ASC']],
+    });
+    expect(outside.map((project) => project.deletedAt?.getUTCDate())).toEqual([1, 2, 3, 10, 11, 12]);
+  });
+});
