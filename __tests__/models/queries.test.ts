@@ -41,7 +41,8 @@ describe('many-to-many includes', () => {
       order: [['custom_permissions', 'name', 'ASC']],
     });
     const link = (permission: Permission) => ({ users_custom_permissionsId: alice.id, permissionId: permission.id });
-    expect((loaded?.toJSON() as { custom_permissions?: unknown }).custom_permissions).toEqual([
+    expect(loaded).not.toBeNull();
+    expect((loaded?.toJSON() as { custom_permissions?: unknown } | undefined)?.custom_permissions).toEqual([
       expect.objectContaining(included(read, link(read))),
       expect.objectContaining(included(write, link(write))),
     ]);
