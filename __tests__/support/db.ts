@@ -4,6 +4,12 @@ import { migrate } from '../../src/migrations/runner';
 import { adminClient, urlOf, workerDatabase } from './server';
 
 export type Backend = 'memory' | 'postgres';
+
+/**
+ * How long a database's setup, reset or close may take. Generous: on a loaded machine (other test runs,
+ * CPU hogs) setting a database up takes many times what it takes on a quiet one, and it is not what is tested.
+ */
+export const SETUP_TIMEOUT_MS = 120_000;
 export const backend: Backend = process.env.TBP_TEST_BACKEND === 'postgres' ? 'postgres' : 'memory';
 
 async function ensureWorkerDatabase(): Promise<string> {
@@ -63,13 +69,13 @@ export function useTestDatabase(hasher?: PasswordHasher): { readonly db: Db } {
   let current: TestDatabase | undefined;
   beforeAll(async () => {
     current = await openTestDatabase(hasher);
-  });
+  }, SETUP_TIMEOUT_MS);
   afterEach(async () => {
     await current?.reset();
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await current?.close();
-  });
+  }, SETUP_TIMEOUT_MS);
   return {
     get db(): Db {
       if (!current) throw new Error('the test database is not open yet: read .db inside a test');

@@ -1,5 +1,6 @@
 import type { IBackup, IMemoryDb } from 'pg-mem';
 import { InMemoryUnsupportedError } from './errors';
+import { tokenize } from './sql-tokens';
 
 /*
  * pg-mem commits every query on its own, so BEGIN ... ROLLBACK left the
@@ -37,8 +38,14 @@ const CONTROL: [RegExp, Statement['kind']][] = [
   [/^\s*SET\s+TRANSACTION\b/i, 'isolation'],
   [/^\s*(?:SET|SHOW|RESET)\b/i, 'session'],
 ];
-const READ = /^\s*SELECT\b/i;
-const NOT_ONLY_READ = /\bFOR\s+(?:UPDATE|SHARE|NO\s+KEY|KEY\s+SHARE)\b|\b(?:nextval|setval)\s*\(/i;
+const QUERY = /^\s*(?:SELECT|WITH)\b/i;
+// Words that make a SELECT more than a read: a write in a WITH, SELECT INTO, row locks, sequences.
+const NOT_ONLY_READ = new Set(['INSERT', 'UPDATE', 'DELETE', 'INTO', 'FOR', 'NEXTVAL', 'SETVAL']);
+
+/** Whether a SELECT only reads, judged on its words outside strings and quoted names. */
+function onlyReads(sql: string): boolean {
+  return !tokenize(sql).some((token) => token.kind === 'word' && NOT_ONLY_READ.has(token.text.toUpperCase()));
+}
 
 function savepointName(raw: string): string {
   return raw.startsWith('"') ? raw.slice(1, -1).replace(/""/g, '"') : raw.toLowerCase();
@@ -53,7 +60,7 @@ export function classify(sql: string): Statement {
     }
     return { kind };
   }
-  return { kind: READ.test(sql) && !NOT_ONLY_READ.test(sql) ? 'read' : 'write' };
+  return { kind: QUERY.test(sql) ? 'read' : 'write' };
 }
 
 /** What pg's client resolves a query with: the parts Sequelize reads. */
@@ -110,7 +117,7 @@ export class TransactionGate {
     const statement = classify(sql);
     if (statement.kind === 'session') return this.owner === connection ? this.inTransaction(execute) : execute();
     if (this.owner !== undefined && this.owner !== connection) {
-      if (statement.kind === 'read') {
+      if (statement.kind === 'read' && onlyReads(sql)) {
         const committed = this.readCommitted(execute);
         if (committed) return committed;
       }
@@ -157,7 +164,6 @@ export class TransactionGate {
 
   /** Forgets an open transaction without restoring anything (the database is being reset). */
   abandon(): void {
-    this.broken = undefined;
     this.close();
   }
 
