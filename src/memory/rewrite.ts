@@ -1,37 +1,165 @@
-import type { Expr, Statement } from 'pgsql-ast-parser';
+import type { Expr, ExprRef, SelectFromStatement, Statement } from 'pgsql-ast-parser';
 import { rewriteJoinGroups } from './join-groups';
 
 /*
  * pg-mem answers a filter on an indexed column from the index, and checks the
- * other conditions of an AND row by row with each filter's own test. Two of
- * those tests are wrong (pg-mem 3.0.14, src/transforms):
+ * other conditions of an AND row by row with each filter's own test. Several
+ * of those index paths are wrong (pg-mem 3.0.14, src/transforms and
+ * src/schema/btree-index.ts):
  *
  * - `col IS NOT NULL` (eq-filter.ts) compares the value with NULL, which is
  *   never true, so `id = $1 AND "deletedAt" IS NOT NULL` finds nothing once the
  *   planner prefers the id index (from about 5 rows on);
- * - `col NOT BETWEEN a AND b` (between-filter.ts) compares with `a` twice and
- *   never with `b`.
+ * - `col <> x` returns the rows where col is NULL;
+ * - `col NOT BETWEEN a AND b` compares with `a` twice and never with `b`,
+ *   returns rows twice and returns NULLs;
+ * - `col IN (a, a)` returns each row once per copy of its value;
+ * - `col NOT IN (...)` fails on an empty table and returns NULLs.
  *
- * Written as `NOT (col IS NULL)` and `NOT (col BETWEEN a AND b)`, both are
- * evaluated as expressions, which pg-mem gets right at any table size.
+ * And its IN is false where PostgreSQL's is NULL (`NULL IN (1)`,
+ * `2 IN (1, NULL)`), which matters under a NOT.
+ *
+ * Written as `NOT (col IS NULL)`, `NOT (a = b)`, `NOT (col BETWEEN a AND b)`,
+ * IN lists without repeated values and, where the answer may be NULL, as a
+ * CASE that spells out SQL's three-valued IN, they are evaluated as
+ * expressions, which pg-mem gets right at any table size.
  */
-const NEEDS_AST_FIX = /\bIS\s+NOT\s+NULL\b|\bNOT\s+BETWEEN\b/i;
+const NEEDS_AST_FIX = /\bIS\s+NOT\s+NULL\b|\bNOT\s+BETWEEN\b|<>|!=|\bIN\s*\(/i;
+
+/*
+ * A required include of a many-to-many or hasMany association, when the query
+ * has a limit, becomes a correlated subquery in Sequelize's WHERE:
+ *
+ *   ( SELECT "j"."x" FROM "j" AS "j" ... WHERE ("users"."id" = "j"."userId") LIMIT 1 ) IS NOT NULL
+ *
+ * pg-mem cannot read the outer query's columns ("users"."id") from a subquery.
+ * Such a test for "some row matches" is the same as
+ *
+ *   "users"."id" IN ( SELECT "j"."userId" FROM "j" AS "j" ... WHERE "j"."userId" IS NOT NULL )
+ *
+ * which pg-mem answers. Any other correlated subquery is left as it is.
+ */
 
 type Parser = typeof import('pgsql-ast-parser');
 let parser: Parser | undefined;
 let mapper: ReturnType<Parser['astMapper']> | undefined;
+// How many NOTs enclose the expression being mapped: under one, IN's FALSE-for-NULL would become TRUE.
+let negations = 0;
 
 function not(operand: Expr): Expr {
   return { type: 'unary', op: 'NOT', operand };
+}
+
+const NULL_BOOLEAN: Expr = { type: 'cast', operand: { type: 'null' }, to: { name: 'boolean' } };
+const bool = (value: boolean): Expr => ({ type: 'boolean', value });
+
+/** The list without repeated values (IN compares each value; a repeated one adds nothing). */
+function distinct(values: Expr[]): Expr[] {
+  const seen = new Set<string>();
+  return values.filter((value) => {
+    const key = JSON.stringify(value);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** `x [NOT] IN (list)` with SQL's NULLs: NULL when x is NULL, or when nothing matches and the list holds NULL. */
+function threeValuedIn(x: Expr, list: Expr[], negated: boolean): Expr {
+  const values = list.filter((value) => value.type !== 'null');
+  const otherwise = values.length < list.length ? NULL_BOOLEAN : bool(negated);
+  const whens = [{ when: { type: 'unary', op: 'IS NULL', operand: x } as Expr, value: NULL_BOOLEAN }];
+  if (values.length > 0) {
+    whens.push({
+      when: { type: 'binary', op: 'IN', left: x, right: { type: 'list', expressions: values } },
+      value: bool(!negated),
+    });
+  }
+  return { type: 'case', whens, else: otherwise };
+}
+
+function conjuncts(expr: Expr | null | undefined): Expr[] {
+  if (!expr) return [];
+  if (expr.type === 'binary' && expr.op === 'AND') return [...conjuncts(expr.left), ...conjuncts(expr.right)];
+  return [expr];
+}
+
+/** The names a subquery's tables go by, its nested subqueries' included, and the columns it reads by table. */
+function namesIn(select: SelectFromStatement): { declared: Set<string>; refs: (expr: Expr) => ExprRef[] } {
+  const { astVisitor } = parser as Parser;
+  const declared = new Set<string>();
+  const declaring = astVisitor((visitor) => ({
+    fromTable: (from) => {
+      declared.add(from.name.alias ?? from.name.name);
+      visitor.super().fromTable(from);
+    },
+    fromStatement: (from) => {
+      declared.add(from.alias);
+      visitor.super().fromStatement(from);
+    },
+  }));
+  declaring.statement(select);
+  const refs = (expr: Expr) => {
+    const found: ExprRef[] = [];
+    astVisitor(() => ({ ref: (ref) => found.push(ref) })).expr(expr);
+    return found;
+  };
+  return { declared, refs };
+}
+
+/** `outer IN (SELECT inner ...)` for a `(SELECT ... WHERE outer = inner ... LIMIT 1) IS NOT NULL`, if it is one. */
+function decorrelated(operand: Expr): Expr | undefined {
+  if (operand.type !== 'select' || !operand.where || operand.groupBy || operand.having || operand.limit?.offset) {
+    return undefined;
+  }
+  const limit = operand.limit?.limit;
+  if (limit?.type !== 'integer' || limit.value !== 1 || operand.columns?.length !== 1) return undefined;
+  const { declared, refs } = namesIn(operand);
+  const isOuter = (ref: ExprRef) => ref.table !== undefined && ref.table !== null && !declared.has(ref.table.name);
+  const all = conjuncts(operand.where);
+  const correlated = all.filter((part) => refs(part).some(isOuter));
+  const [link] = correlated;
+  if (correlated.length !== 1 || link?.type !== 'binary' || link.op !== '=') return undefined;
+  const { left, right } = link;
+  if (left.type !== 'ref' || right.type !== 'ref' || isOuter(left) === isOuter(right)) return undefined;
+  const [outer, inner] = isOuter(left) ? [left, right] : [right, left];
+  const rest = all.filter((part) => part !== link);
+  const where = [...rest, { type: 'unary', op: 'IS NOT NULL', operand: inner } as Expr].reduce(
+    (both, part): Expr => ({ type: 'binary', op: 'AND', left: both, right: part }),
+  );
+  const { limit: _limit, ...unlimited } = operand;
+  return { type: 'binary', op: 'IN', left: outer, right: { ...unlimited, columns: [{ expr: inner }], where } };
 }
 
 function filterMapper(): ReturnType<Parser['astMapper']> {
   parser ??= require('pgsql-ast-parser') as Parser;
   mapper ??= parser.astMapper((defaults) => ({
     unary: (expr) => {
-      const mapped = defaults.super().unary(expr);
+      // Decorrelated before its parts are mapped: the new IS NOT NULL inside is then mapped too.
+      const subqueryTest = expr.op === 'IS NOT NULL' ? decorrelated(expr.operand) : undefined;
+      if (subqueryTest) return defaults.expr(subqueryTest);
+      if (expr.op === 'NOT') negations++;
+      let mapped: Expr | null | undefined;
+      try {
+        mapped = defaults.super().unary(expr);
+      } finally {
+        if (expr.op === 'NOT') negations--;
+      }
       if (mapped?.type !== 'unary' || mapped.op !== 'IS NOT NULL') return mapped;
       return not({ type: 'unary', op: 'IS NULL', operand: mapped.operand });
+    },
+    binary: (expr) => {
+      const mapped = defaults.super().binary(expr);
+      if (mapped?.type !== 'binary') return mapped;
+      if (mapped.op === '!=' || (mapped.op as string) === '<>') return not({ ...mapped, op: '=' });
+      if ((mapped.op !== 'IN' && mapped.op !== 'NOT IN') || mapped.right.type !== 'list') return mapped;
+      const list = distinct(mapped.right.expressions);
+      // `IN (NULL)` (Sequelize's empty array) has no type pg-mem can work out: spelled out too.
+      const onlyNulls = list.every((value) => value.type === 'null');
+      if (mapped.op === 'NOT IN' || negations > 0 || onlyNulls) {
+        return threeValuedIn(mapped.left, list, mapped.op === 'NOT IN');
+      }
+      return { ...mapped, right: { ...mapped.right, expressions: list } };
     },
     ternary: (expr) => {
       const mapped = defaults.super().ternary(expr);

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import {
+  type Attributes,
   type BulkCreateOptions,
+  type CreationAttributes,
   type CreationOptional,
+  type ModelStatic,
   type NonAttribute,
+  type Model as SequelizeModel,
   type UpdateOptions,
   ValidationError,
   ValidationErrorItem,
@@ -19,6 +23,7 @@ import {
   Column,
   DefaultScope,
   HasMany,
+  Model,
   Scopes,
   Table,
 } from 'sequelize-typescript';
@@ -217,6 +222,22 @@ export class User extends BaseModel<User> {
   @BeforeBulkUpdate
   static runRowHooksOnBulkUpdate(options: UpdateOptions<User>): void {
     options.individualHooks = true;
+  }
+
+  /**
+   * With per-row hooks, Sequelize saves the rows one by one and all at once: without a transaction, a row
+   * that fails leaves the others saved, some of them after the call has already failed. In one transaction
+   * (the caller's, or one of its own) a failed bulk create leaves no row.
+   */
+  static override async bulkCreate<M extends SequelizeModel>(
+    this: ModelStatic<M>,
+    records: ReadonlyArray<CreationAttributes<M>>,
+    options: BulkCreateOptions<Attributes<M>> = {},
+  ): Promise<M[]> {
+    const bulkCreate = (withTransaction: BulkCreateOptions<Attributes<M>>) =>
+      Model.bulkCreate.call(this, records as never, withTransaction as never) as Promise<M[]>;
+    if (options.transaction || !this.sequelize) return bulkCreate(options);
+    return this.sequelize.transaction((transaction) => bulkCreate({ ...options, transaction }));
   }
 
   // methods
