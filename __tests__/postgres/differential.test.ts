@@ -127,8 +127,36 @@ async function census(db: Db): Promise<unknown> {
 
 const refusals = new Map<string, number>();
 let knownDifferences = 0;
-const unique = (outcome: Outcome) => 'error' in outcome && outcome.error === 'SequelizeUniqueConstraintError';
-const foreignKey = (outcome: Outcome) => 'error' in outcome && outcome.error === 'SequelizeForeignKeyConstraintError';
+const errorNamed = (value: unknown, name: string) =>
+  value !== null && typeof value === 'object' && (value as { error?: unknown }).error === name;
+
+/**
+ * Deep equality, but for the one difference the in-memory mode keeps (README, "The in-memory database"):
+ * a statement that breaks a unique key and a foreign key at once fails on both with nothing written, and
+ * PostgreSQL, which checks foreign keys at the end of the statement, names the unique key; pg-mem the foreign key.
+ */
+function sameAnswer(inMemory: unknown, onServer: unknown): boolean {
+  if (
+    errorNamed(inMemory, 'SequelizeForeignKeyConstraintError') &&
+    errorNamed(onServer, 'SequelizeUniqueConstraintError')
+  ) {
+    knownDifferences += 1;
+    return true;
+  }
+  if (Array.isArray(inMemory) && Array.isArray(onServer)) {
+    return inMemory.length === onServer.length && inMemory.every((item, i) => sameAnswer(item, onServer[i]));
+  }
+  if (inMemory && onServer && typeof inMemory === 'object' && typeof onServer === 'object') {
+    const keys = Object.keys(inMemory);
+    return (
+      isDeepStrictEqual(keys, Object.keys(onServer)) &&
+      keys.every((key) =>
+        sameAnswer((inMemory as Record<string, unknown>)[key], (onServer as Record<string, unknown>)[key]),
+      )
+    );
+  }
+  return isDeepStrictEqual(inMemory, onServer);
+}
 let programs = 0;
 let calls = 0;
 
@@ -146,13 +174,7 @@ const backends: Backends = {
       model.diverged = true;
       return;
     }
-    if (unique(onServer) && foreignKey(inMemory)) {
-      // A statement that breaks a unique key and a foreign key at once: PostgreSQL checks foreign keys at the end
-      // of the statement and reports the unique key; pg-mem checks them first. Neither writes anything.
-      knownDifferences += 1;
-      return;
-    }
-    if (!isDeepStrictEqual(inMemory, onServer)) {
+    if (!sameAnswer(inMemory, onServer)) {
       const show = (value: unknown) => JSON.stringify(value, null, 1);
       const sql = (db: Db) => (trace.get(db) ?? []).slice(-6).join('\n  ');
       throw new Error(

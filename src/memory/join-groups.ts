@@ -149,10 +149,17 @@ function rewriteGroup(tokens: Token[], open: number, close: number, group: strin
       i += 2;
       continue;
     }
+    // Only another table going by the same name makes the references ambiguous: a column alias, or a
+    // table of that name under an alias of its own, does not.
     const before = tokens[previousSolid(tokens, i)];
     const next = tokens[nextSolid(tokens, i)];
     const columnAlias = isWord(before, 'AS') && (next?.text === ',' || isWord(next, 'FROM'));
-    if (!columnAlias) throw unsupportedJoin(`a join group whose table "${name}" is also named elsewhere in the query`);
+    const tableAlias = isWord(before, 'AS') && !columnAlias;
+    const unaliasedTable =
+      (isWord(before, 'FROM') || isWord(before, 'JOIN')) && !isWord(next, 'AS') && next?.kind !== 'identifier';
+    if (tableAlias || unaliasedTable) {
+      throw unsupportedJoin(`a join group whose table "${name}" is also named elsewhere in the query`);
+    }
     outside.push(token);
   }
   const selectList = [...columns].map(([source, selected]) => `${source} AS ${quoteIdentifier(selected)}`);

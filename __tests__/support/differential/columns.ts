@@ -64,8 +64,8 @@ const DATES = ['2024-01-01T00:00:00.000Z', '2024-06-15T12:30:00.000Z', '2031-12-
 const JSON_VALUES = [{ a: 1 }, [1, 'x', null], { nested: { b: true }, list: [] }, 'text', 3];
 
 /** Values of a column that its validators accept, by the column's name where a validator needs a shape. */
-function valuesOf(table: string, name: string, kind: ColumnInfo['kind'], attribute: Record<string, any>): unknown[] {
-  const validate = (attribute.validate ?? {}) as Record<string, { args?: unknown[] }>;
+function valuesOf(table: string, name: string, kind: ColumnInfo['kind'], attribute: RawAttribute): unknown[] {
+  const validate = attribute.validate ?? {};
   switch (name) {
     case 'email':
       return ['ann@example.com', 'Bob@Example.com', 'cy@example.org'];
@@ -96,7 +96,7 @@ function valuesOf(table: string, name: string, kind: ColumnInfo['kind'], attribu
     case 'boolean':
       return [true, false];
     case 'enum':
-      return attribute.type.values as string[];
+      return attribute.type.values ?? [];
     case 'date':
       return DATES;
     case 'json':
@@ -104,6 +104,14 @@ function valuesOf(table: string, name: string, kind: ColumnInfo['kind'], attribu
     default:
       return [];
   }
+}
+
+/** The parts of Sequelize's attribute metadata the generator reads. */
+interface RawAttribute {
+  type: { key: string; values?: string[] };
+  allowNull?: boolean;
+  defaultValue?: unknown;
+  validate?: Record<string, { args?: unknown[] }>;
 }
 
 const tables = new Map<ModelTable, TableInfo>();
@@ -127,8 +135,8 @@ export function tableInfo(db: Db, table: ModelTable): TableInfo {
     }
   }
   const columns: ColumnInfo[] = [];
-  for (const [name, attribute] of Object.entries(model.rawAttributes) as [string, Record<string, any>][]) {
-    const kind = KINDS[attribute.type.key as string];
+  for (const [name, attribute] of Object.entries(model.rawAttributes as Record<string, RawAttribute>)) {
+    const kind = KINDS[attribute.type.key];
     if (!kind) continue;
     const reference = name === 'id' ? table : references.get(name);
     columns.push({

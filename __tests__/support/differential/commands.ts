@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { type Includeable, type ModelStatic, Op, type Transaction, type WhereOptions } from 'sequelize';
+import { type Includeable, type Model, type ModelStatic, Op, type Transaction, type WhereOptions } from 'sequelize';
 import { type Db, publishEnvironment, type TableName } from '../../../src';
 import { MODEL_FACTORIES } from '../../models/rows';
 import { type ColumnInfo, MODEL_TABLES, type ModelTable, type TableInfo, tableInfo } from './columns';
@@ -49,8 +49,10 @@ function pick<T>(options: readonly T[], n: number): T {
   return options[n % options.length] as T;
 }
 
-function modelOf(db: Db, table: TableName): ModelStatic<any> {
-  return db[table] as unknown as ModelStatic<any>;
+/** A model, typed loosely: the program's values are built from metadata, not from the model's types. */
+type AnyModel = ModelStatic<Model>;
+function modelOf(db: Db, table: TableName): AnyModel {
+  return db[table] as unknown as AnyModel;
 }
 
 /** Values unique to a row, for the unique columns, so that most creates do not collide (some still do). */
@@ -93,8 +95,28 @@ function rowValues(model: ProgramModel, table: TableInfo, picks: readonly number
   return values;
 }
 
-function canCreate(model: Readonly<ProgramModel>, table: TableInfo): boolean {
-  return table.required.every((column) => (model.ids[column.references as TableName]?.length ?? 0) > 0);
+/** The creates of a row of `table`, after those of the parents it needs and the program has none of yet. */
+function planCreate(model: ProgramModel, table: ModelTable, picks: readonly number[]): Write[] {
+  const info = infoOf(table);
+  const writes: Write[] = [];
+  for (const column of info.required) {
+    const parent = column.references as ModelTable;
+    if ((model.ids[parent]?.length ?? 0) === 0) writes.push(...planCreate(model, parent, picks));
+  }
+  const values = rowValues(model, info, picks);
+  writes.push((db, transaction) =>
+    transaction ? modelOf(db, table).create(values, { transaction }) : MODEL_FACTORIES[table](db, values),
+  );
+  return writes;
+}
+
+/** Runs writes one after the other; answers what each answered (or the error that stopped them). */
+function sequence(writes: Write[]): Write {
+  return async (db, transaction) => {
+    const results: unknown[] = [];
+    for (const write of writes) results.push(await write(db, transaction));
+    return results.length === 1 ? results[0] : results;
+  };
 }
 
 function rowId(model: Readonly<ProgramModel>, table: TableName, ref: number): string {
@@ -223,13 +245,8 @@ class Create extends WriteCommand {
   ) {
     super();
   }
-  override check(model: Readonly<ProgramModel>): boolean {
-    return super.check(model) && canCreate(model, infoOf(this.table));
-  }
   plan(model: ProgramModel): Write {
-    const values = rowValues(model, infoOf(this.table), this.picks);
-    return (db, transaction) =>
-      transaction ? modelOf(db, this.table).create(values, { transaction }) : MODEL_FACTORIES[this.table](db, values);
+    return sequence(planCreate(model, this.table, this.picks));
   }
   toString() {
     return `create ${this.table} ${JSON.stringify(this.picks)}`;
@@ -244,14 +261,20 @@ class BulkCreate extends WriteCommand {
   ) {
     super();
   }
-  override check(model: Readonly<ProgramModel>): boolean {
-    return super.check(model) && canCreate(model, infoOf(this.table));
-  }
   plan(model: ProgramModel): Write {
-    const rows = Array.from({ length: this.count }, (_, i) =>
-      rowValues(model, infoOf(this.table), [...this.picks.slice(i % this.picks.length), i]),
+    const info = infoOf(this.table);
+    const parents = info.required.flatMap((column) =>
+      (model.ids[column.references as TableName]?.length ?? 0) === 0
+        ? planCreate(model, column.references as ModelTable, this.picks)
+        : [],
     );
-    return (db, transaction) => modelOf(db, this.table).bulkCreate(rows, { transaction, validate: true });
+    const rows = Array.from({ length: this.count }, (_, i) =>
+      rowValues(model, info, [...this.picks.slice(i % this.picks.length), i]),
+    );
+    return sequence([
+      ...parents,
+      (db, transaction) => modelOf(db, this.table).bulkCreate(rows, { transaction, validate: true }),
+    ]);
   }
   toString() {
     return `bulkCreate ${this.table} x${this.count} ${JSON.stringify(this.picks)}`;
