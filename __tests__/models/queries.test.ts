@@ -141,3 +141,44 @@ describe('NOT BETWEEN on an indexed column', () => {
     expect(outside.map((project) => project.deletedAt?.getUTCDate())).toEqual([1, 2, 3, 10, 11, 12]);
   });
 });
+
+describe('ENUM values compare in the order the type declares them', () => {
+  test('ORDER BY, ranges and BETWEEN on an environment follow dev < stage < production', async () => {
+    const db = t.db;
+    const project = await build.project(db);
+    for (const environment of ['production', 'dev', 'stage'] as const) {
+      await build.tourPage(db, { projectId: project.id, environment, slug: environment });
+    }
+    const ordered = await db.tour_pages.findAll({ order: [['environment', 'ASC']] });
+    expect(ordered.map((page) => page.environment)).toEqual(['dev', 'stage', 'production']);
+    const later = await db.tour_pages.findAll({
+      where: { environment: { [Op.gt]: 'dev' } },
+      order: [['environment', 'DESC']],
+    });
+    expect(later.map((page) => page.environment)).toEqual(['production', 'stage']);
+    expect(await db.tour_pages.count({ where: { environment: { [Op.between]: ['dev', 'stage'] } } })).toBe(2);
+  });
+});
+
+describe('required includes with a limit (a subquery filter)', () => {
+  test('projects that have a page, the first two by name', async () => {
+    const db = t.db;
+    const [a, , c] = [
+      await build.project(db, { name: 'A' }),
+      await build.project(db, { name: 'B' }),
+      await build.project(db, { name: 'C' }),
+    ];
+    await build.tourPage(db, { projectId: c.id });
+    await build.tourPage(db, { projectId: a.id });
+    await build.tourPage(db, { projectId: a.id });
+    const withPages = await db.projects.findAll({
+      include: [{ association: 'tour_pages_project', required: true }],
+      order: [['name', 'ASC']],
+      limit: 2,
+    });
+    expect(withPages.map((project) => [project.name, project.tour_pages_project?.length])).toEqual([
+      ['A', 2],
+      ['C', 1],
+    ]);
+  });
+});

@@ -32,7 +32,8 @@ let uuidCounter = 0;
 
 const RUNS = Number(process.env.TBP_DIFFERENTIAL_RUNS ?? 300);
 const SEED = Number(process.env.TBP_DIFFERENTIAL_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const MAX_COMMANDS = 8;
+const MAX_COMMANDS = Number(process.env.TBP_DIFFERENTIAL_COMMANDS ?? 8);
+const SIZE = (process.env.TBP_DIFFERENTIAL_SIZE ?? 'medium') as fc.SizeForArbitrary;
 const CLOCK_START = Date.parse('2024-06-15T12:00:00.000Z');
 
 // Cheap and deterministic: the programs compare rows, not bcrypt.
@@ -159,6 +160,8 @@ function sameAnswer(inMemory: unknown, onServer: unknown): boolean {
 }
 let programs = 0;
 let calls = 0;
+/** Calls that found or wrote rows (an answer with rows in it), not only errors and empty results. */
+let answeredWithRows = 0;
 
 const backends: Backends = {
   async onBoth(model: ProgramModel, label: string, action: Action): Promise<void> {
@@ -174,6 +177,7 @@ const backends: Backends = {
       model.diverged = true;
       return;
     }
+    if ('value' in onServer && /"id":/.test(JSON.stringify(onServer.value))) answeredWithRows += 1;
     if (!sameAnswer(inMemory, onServer)) {
       const show = (value: unknown) => JSON.stringify(value, null, 1);
       const sql = (db: Db) => (trace.get(db) ?? []).slice(-6).join('\n  ');
@@ -191,7 +195,7 @@ test(
     console.log(`differential: seed ${SEED} (TBP_DIFFERENTIAL_SEED=${SEED} replays this run), ${RUNS} programs`);
     const started = performance.now();
     await fc.assert(
-      fc.asyncProperty(programCommands(memory, MAX_COMMANDS), async (commands) => {
+      fc.asyncProperty(programCommands(memory, MAX_COMMANDS, SIZE), async (commands) => {
         programs += 1;
         const store = memory.sequelize.memory;
         if (store) resetTransactions(store);
@@ -212,7 +216,8 @@ test(
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const refused = [...refusals].map(([construct, n]) => `${construct} (${n})`).join('; ') || 'none';
     console.log(
-      `differential: ${programs} programs, ${calls} calls compared in ${seconds} s; refused: ${refused}; ` +
+      `differential: ${programs} programs, ${calls} calls compared (${answeredWithRows} with rows) in ${seconds} s; ` +
+        `refused: ${refused}; ` +
         `a unique and a foreign key broken at once: ${knownDifferences}`,
     );
     expect(programs).toBeGreaterThanOrEqual(RUNS);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import moment from 'moment';
 import type { IMemoryDb } from 'pg-mem';
+import { orderEnumsAsDeclared } from './enum-order';
 import { prepareForPgMem } from './rewrite';
 import { type QueryResult, transactionGate } from './transactions';
 
@@ -16,7 +17,9 @@ const ENUM_CREATE_BLOCK = /^\s*DO\s+'BEGIN\s+(CREATE\s+TYPE\s+[\s\S]+?);\s*EXCEP
 
 export function createMemoryDatabase(): IMemoryDb {
   // Loaded here, not at import: an app on PostgreSQL never pays for pg-mem's start-up.
-  const { DataType, newDb } = require('pg-mem') as typeof import('pg-mem');
+  const pgMem = require('pg-mem') as typeof import('pg-mem');
+  const { DataType, newDb } = pgMem;
+  orderEnumsAsDeclared(pgMem);
   // pg-mem parses Sequelize's timestamps ('2026-01-01 00:00:00.000 +00:00') through moment's Date fallback,
   // which is correct for that format but prints a deprecation warning on every insert.
   moment.suppressDeprecationWarnings = true;

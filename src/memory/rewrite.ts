@@ -24,7 +24,7 @@ import { rewriteJoinGroups } from './join-groups';
  * CASE that spells out SQL's three-valued IN, they are evaluated as
  * expressions, which pg-mem gets right at any table size.
  */
-const NEEDS_AST_FIX = /\bIS\s+NOT\s+NULL\b|\bNOT\s+BETWEEN\b|<>|!=|\bIN\s*\(/i;
+const NEEDS_AST_FIX = /\bIS\s+NOT\s+NULL\b|\bNOT\b|<>|!=|\bIN\s*\(/i;
 
 /*
  * A required include of a many-to-many or hasMany association, when the query
@@ -62,6 +62,24 @@ function distinct(values: Expr[]): Expr[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * NOT of an AND or an OR, written with the NOT on each side (De Morgan's laws hold in SQL's three-valued
+ * logic), and NOT NOT x as x. pg-mem's AND answers NULL for `NULL AND FALSE` and its OR FALSE for
+ * `NULL OR FALSE`: harmless where only TRUE counts (a WHERE keeps the rows for which it is TRUE, and
+ * AND and OR are TRUE exactly when PostgreSQL's are), wrong under a NOT, where NULL and FALSE part ways.
+ * With the NOTs pushed down to the comparisons, no AND or OR is ever under one.
+ */
+function pushedInward(operand: Expr): Expr | undefined {
+  if (operand.type === 'unary' && operand.op === 'NOT') return operand.operand;
+  if (operand.type !== 'binary' || (operand.op !== 'AND' && operand.op !== 'OR')) return undefined;
+  return {
+    type: 'binary',
+    op: operand.op === 'AND' ? 'OR' : 'AND',
+    left: not(operand.left),
+    right: not(operand.right),
+  };
 }
 
 /** `x [NOT] IN (list)` with SQL's NULLs: NULL when x is NULL, or when nothing matches and the list holds NULL. */
@@ -138,6 +156,10 @@ function filterMapper(): ReturnType<Parser['astMapper']> {
       // Decorrelated before its parts are mapped: the new IS NOT NULL inside is then mapped too.
       const subqueryTest = expr.op === 'IS NOT NULL' ? decorrelated(expr.operand) : undefined;
       if (subqueryTest) return defaults.expr(subqueryTest);
+      if (expr.op === 'NOT') {
+        const pushed = pushedInward(expr.operand);
+        if (pushed) return defaults.expr(pushed);
+      }
       if (expr.op === 'NOT') negations++;
       let mapped: Expr | null | undefined;
       try {
