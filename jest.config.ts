@@ -14,6 +14,8 @@ function project(name: 'memory' | 'postgres', testMatch: string[]): NonNullable<
     transform,
     testMatch,
     setupFiles: [`<rootDir>/__tests__/support/backend-${name}.ts`],
+    // The timeout per project (jest reads `testTimeout` only from the root configuration).
+    setupFilesAfterEnv: ['<rootDir>/__tests__/support/timeouts.ts'],
   };
 }
 

@@ -108,7 +108,8 @@ export class TransactionGate {
 
   constructor(
     private readonly memory: IMemoryDb,
-    private readonly waitMs = TRANSACTION_WAIT_MS,
+    /** How long a BEGIN or a write of another connection waits for the open transaction. */
+    public waitMs = TRANSACTION_WAIT_MS,
   ) {}
 
   /** Runs one query of `connection`, answering transaction statements itself. */

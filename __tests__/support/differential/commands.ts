@@ -245,7 +245,10 @@ const table = fc.constantFrom(...MODEL_TABLES);
 
 /** A table by name, or (a number) the n-th of the tables the program has rows in, so reads and writes find rows. */
 type TableChoice = ModelTable | number;
-const tableChoice: fc.Arbitrary<TableChoice> = fc.oneof({ arbitrary: fc.nat(), weight: 3 }, { arbitrary: table, weight: 1 });
+const tableChoice: fc.Arbitrary<TableChoice> = fc.oneof(
+  { arbitrary: fc.nat(), weight: 3 },
+  { arbitrary: table, weight: 1 },
+);
 
 function tableFor(model: Readonly<ProgramModel>, choice: TableChoice): ModelTable {
   if (typeof choice === 'string') return choice;
