@@ -89,8 +89,9 @@ function rowValues(model: ProgramModel, table: TableInfo, picks: readonly number
   const id = programId(row);
   const values: Record<string, unknown> = { id };
   const choice = (i: number) => picks[i % picks.length] ?? 0;
+  // Never NULL: the factory would create a parent of its own, named from a counter that differs per backend.
   table.required.forEach((column, i) => {
-    values[column.name] = valueFor(model, column, choice(i), row);
+    values[column.name] = valueFor(model, { ...column, nullable: false }, choice(i), row);
   });
   table.writable.forEach((column, i) => {
     const n = choice(i + table.required.length);
