@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import moment from 'moment';
 import type { IMemoryDb } from 'pg-mem';
 import { orderEnumsAsDeclared } from './enum-order';
-import { prepareForPgMem } from './rewrite';
+import { prepareForPgMem, prepareShaped } from './rewrite';
 import { type QueryResult, transactionGate } from './transactions';
 
 /**
@@ -50,31 +50,38 @@ type QueryConfig = { text: string; values?: unknown[] } & Record<string, unknown
 type Callback = (error: Error | null, result?: QueryResult) => void;
 type PgClient = new (...args: unknown[]) => object;
 
-function literal(value: unknown): string {
-  // pg's own conversion of a JavaScript value to the text PostgreSQL receives (loaded with pg-mem, on first use).
+/** The text PostgreSQL receives for a parameter (pg's own conversion; loaded with pg-mem, on first use); null for NULL. */
+function parameterText(value: unknown): string | null {
   const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknown): unknown };
   const prepared = prepareValue(value);
-  if (prepared === null || prepared === undefined) return 'NULL';
-  const text = Buffer.isBuffer(prepared) ? `\\x${prepared.toString('hex')}` : String(prepared);
-  return `'${text.replace(/'/g, "''")}'`;
+  if (prepared === null || prepared === undefined) return null;
+  return Buffer.isBuffer(prepared) ? `\\x${prepared.toString('hex')}` : String(prepared);
 }
 
-function inline(text: string, values: unknown[]): string {
+function inline(text: string, values: readonly (string | null)[]): string {
   return text.replace(/\$(\d+)/g, (placeholder, index: string) => {
     const position = Number(index) - 1;
     if (position >= values.length) throw new Error(`no value for the query parameter ${placeholder}`);
-    return literal(values[position]);
+    const value = values[position];
+    return value === null || value === undefined ? 'NULL' : `'${value.replace(/'/g, "''")}'`;
   });
 }
 
-/** The SQL of a pg `query(...)` call, with its parameters written in, and its callback if it has one. */
-function queryCall(config: unknown, values: unknown, callback: unknown): { sql: string; callback?: Callback } {
+interface Call {
+  /** The SQL as sent, with its $n placeholders. */
+  sql: string;
+  /** Each parameter's text (null for NULL). */
+  parameters: (string | null)[];
+  callback?: Callback;
+}
+
+/** What a pg `query(...)` call asks for. */
+function queryCall(config: unknown, values: unknown, callback: unknown): Call {
   const done = [values, callback].find((candidate) => typeof candidate === 'function') as Callback | undefined;
   const { text, values: configValues } =
     typeof config === 'string' ? { text: config, values: undefined } : (config as QueryConfig);
-  const parameters = Array.isArray(values) ? values : configValues;
-  const sql = parameters && parameters.length > 0 ? inline(text, parameters) : text;
-  return done ? { sql, callback: done } : { sql };
+  const parameters = (Array.isArray(values) ? values : (configValues ?? [])).map(parameterText);
+  return done ? { sql: text, parameters, callback: done } : { sql: text, parameters };
 }
 
 // PostgreSQL keeps the first 63 bytes of an identifier (NAMEDATALEN - 1); pg-mem keeps all of them.
@@ -92,8 +99,15 @@ function truncatedIdentifier(name: string): string {
   return bytes.subarray(0, end).toString();
 }
 
-function execute(mem: IMemoryDb, sql: string): QueryResult {
-  const result = mem.public.query(prepareForPgMem(sql));
+function execute(mem: IMemoryDb, { sql, parameters }: Call): QueryResult {
+  // Parameters are written into the SQL as standard strings ('...' with quotes doubled), which pg-mem reads
+  // back exactly (its own adapter writes `E'...'` strings, which its parser gets wrong for text holding both a
+  // backslash and a double quote), or, for a write, put into its parsed shape as the same literals.
+  const intercepted = ENUM_LOOKUP.test(sql) || ENUM_CREATE_BLOCK.test(sql);
+  const query =
+    (intercepted ? undefined : prepareShaped(sql, parameters)) ??
+    prepareForPgMem(parameters.length === 0 ? sql : inline(sql, parameters));
+  const result = mem.public.query(query);
   return {
     command: result.command,
     rowCount: result.rowCount,
@@ -108,25 +122,23 @@ function execute(mem: IMemoryDb, sql: string): QueryResult {
 
 /**
  * The `pg` module to give Sequelize for a pg-mem database. Every query passes
- * here: parameters are written into the SQL as standard strings ('...' with
- * quotes doubled), which pg-mem reads back exactly (its own adapter writes
- * `E'...'` strings, which its parser gets wrong for text holding both a
- * backslash and a double quote); the SQL is rewritten where pg-mem would
- * answer differently from PostgreSQL (see rewrite.ts); and transaction
- * statements are answered by the database's transaction gate (see transactions.ts).
+ * here: its parameters are bound (see `execute`), the SQL is rewritten where
+ * pg-mem would answer differently from PostgreSQL (see rewrite.ts), and
+ * transaction statements are answered by the database's transaction gate
+ * (see transactions.ts).
  */
 export function memoryDialectModule(mem: IMemoryDb): object {
   const pg = mem.adapters.createPg() as { Client: PgClient } & Record<string, unknown>;
   const gate = transactionGate(mem);
   class Client extends pg.Client {
     query(config: unknown, values?: unknown, callback?: unknown): Promise<QueryResult> | undefined {
-      let call: ReturnType<typeof queryCall>;
+      let call: Call;
       try {
         call = queryCall(config, values, callback);
       } catch (error) {
         return Promise.reject(error);
       }
-      const result = gate.run(this, call.sql, () => execute(mem, call.sql));
+      const result = gate.run(this, call.sql, () => execute(mem, call));
       if (!call.callback) return result;
       const done = call.callback;
       result.then(

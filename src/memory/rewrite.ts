@@ -1,5 +1,6 @@
 import type { Expr, ExprRef, SelectFromStatement, Statement } from 'pgsql-ast-parser';
 import { rewriteJoinGroups } from './join-groups';
+import { tokenize } from './sql-tokens';
 
 /*
  * pg-mem answers a filter on an indexed column from the index, and checks the
@@ -208,4 +209,89 @@ export function prepareForPgMem(sql: string): string | Statement[] {
     return text;
   }
   return statements.map((statement) => fix.statement(statement) ?? statement);
+}
+
+/*
+ * Parsing is most of what a query costs pg-mem (about 1 ms for an INSERT of a
+ * dozen columns), and Sequelize's SQL differs from call to call mostly by its
+ * values: bound parameters ($1, $2, ...) in writes, quoted strings (ids,
+ * names, timestamps) everywhere. The SQL is parsed once per shape, its string
+ * literals taken out as parameters, and each call puts its values back into
+ * the tree as the same string literals: pg-mem receives what parsing the
+ * whole text would have given it.
+ */
+const MAX_SHAPES = 500;
+const shapes = new Map<string, Statement[]>();
+let boundValues: readonly (string | null)[] = [];
+let binder: ReturnType<Parser['astMapper']> | undefined;
+
+function parsedShape(shape: string): Statement[] | undefined {
+  const known = shapes.get(shape);
+  if (known) {
+    // Most recently used last: the first entry is the one to forget.
+    shapes.delete(shape);
+    shapes.set(shape, known);
+    return known;
+  }
+  const fix = filterMapper();
+  let statements: Statement[];
+  try {
+    statements = (parser as Parser)
+      .parse(rewriteJoinGroups(shape))
+      .map((statement) => fix.statement(statement) ?? statement);
+  } catch {
+    return undefined;
+  }
+  shapes.set(shape, statements);
+  if (shapes.size > MAX_SHAPES) shapes.delete(shapes.keys().next().value as string);
+  return statements;
+}
+
+/** The SQL with its standard string literals as parameters numbered after the ones it has, and their values. */
+function shapeOf(sql: string, parameters: readonly (string | null)[]): { shape: string; values: (string | null)[] } {
+  const values = [...parameters];
+  const shape = tokenize(sql)
+    .map((token) => {
+      if (token.kind !== 'string' || !token.text.startsWith("'")) return token.text;
+      values.push(token.text.slice(1, -1).replace(/''/g, "'"));
+      return `$${values.length}`;
+    })
+    .join('');
+  return { shape, values };
+}
+
+function bindValues(statements: Statement[], values: readonly (string | null)[]): Statement[] {
+  binder ??= (parser as Parser).astMapper((defaults) => ({
+    parameter: (parameter) => {
+      const value = boundValues[Number(parameter.name.slice(1)) - 1];
+      if (value === undefined) throw new Error(`no value for the query parameter ${parameter.name}`);
+      return value === null ? { type: 'null' } : { type: 'string', value };
+    },
+    // Values that were parameters in the shape may repeat once bound: IN lists lose the repeats here.
+    binary: (expr) => {
+      const mapped = defaults.super().binary(expr);
+      if (mapped?.type !== 'binary' || mapped.op !== 'IN' || mapped.right.type !== 'list') return mapped;
+      return { ...mapped, right: { ...mapped.right, expressions: distinct(mapped.right.expressions) } };
+    },
+  }));
+  boundValues = values;
+  try {
+    return statements.map((statement) => (binder as ReturnType<Parser['astMapper']>).statement(statement) ?? statement);
+  } finally {
+    boundValues = [];
+  }
+}
+
+// Dollar-quoted bodies (functions, DO blocks) hold SQL of their own: their strings are not the query's.
+const NOT_SHAPED = /\$[A-Za-z_]|\$\$/;
+
+/**
+ * The query as pg-mem should receive it, `parameters` being the text of each bound parameter (null for
+ * NULL): a parsed tree from the shape cache, or undefined when it has no shape (then see prepareForPgMem).
+ */
+export function prepareShaped(sql: string, parameters: readonly (string | null)[]): Statement[] | undefined {
+  if (NOT_SHAPED.test(sql)) return undefined;
+  const { shape, values } = shapeOf(sql, parameters);
+  const statements = parsedShape(shape);
+  return statements && bindValues(statements, values);
 }
