@@ -117,7 +117,11 @@ export class TransactionGate {
     if (this.broken) throw this.broken;
     const statement = classify(sql);
     if (statement.kind === 'session') return this.owner === connection ? this.inTransaction(execute) : execute();
-    if (this.owner !== undefined && this.owner !== connection) {
+    // Another connection's transaction is open: a read sees what it left committed, a BEGIN or a write waits
+    // for it. Other statements of a connection without a transaction (COMMIT, ROLLBACK, SAVEPOINT) do not
+    // touch data and are answered at once, as PostgreSQL would.
+    const waits = statement.kind === 'begin' || statement.kind === 'read' || statement.kind === 'write';
+    if (waits && this.owner !== undefined && this.owner !== connection) {
       if (statement.kind === 'read' && onlyReads(sql)) {
         const committed = this.readCommitted(execute);
         if (committed) return committed;
