@@ -1,8 +1,8 @@
 import { PublishError, publishEnvironment } from '../../src';
 import { build } from '../../src/testing/factories';
-import { useTestDatabase } from '../support/db';
+import { cheapHasher, useTestDatabase } from '../support/db';
 
-const t = useTestDatabase();
+const t = useTestDatabase(cheapHasher);
 
 async function tourInDev() {
   const db = t.db;

@@ -1,10 +1,10 @@
 import { Op } from 'sequelize';
 import type { Permission, Role, User } from '../../src';
 import { build } from '../../src/testing/factories';
-import { useTestDatabase } from '../support/db';
+import { cheapHasher, useTestDatabase } from '../support/db';
 
 // Queries that pg-mem once answered differently from PostgreSQL; both backends must give these answers.
-const t = useTestDatabase();
+const t = useTestDatabase(cheapHasher);
 
 type WithCustomPermissions = User & { addCustom_permissions(permissions: Permission[]): Promise<void> };
 type WithPermissions = Role & { addPermissions(permissions: Permission[]): Promise<void> };

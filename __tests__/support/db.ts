@@ -10,6 +10,16 @@ export type Backend = 'memory' | 'postgres';
  * CPU hogs) setting a database up takes many times what it takes on a quiet one, and it is not what is tested.
  */
 export const SETUP_TIMEOUT_MS = 120_000;
+/**
+ * A hasher for the suites that are not about passwords: users are created throughout, and bcrypt (on
+ * worker threads, at cost 10) is most of what creating one costs. The password suites use bcrypt.
+ */
+export const cheapHasher: PasswordHasher = {
+  hash: async (plain) => `test-hash:${plain}`,
+  compare: async (plain, hash) => hash === `test-hash:${plain}`,
+  isHash: (value) => value.startsWith('test-hash:'),
+};
+
 export const backend: Backend = process.env.TBP_TEST_BACKEND === 'postgres' ? 'postgres' : 'memory';
 
 async function ensureWorkerDatabase(): Promise<string> {
