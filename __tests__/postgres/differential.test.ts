@@ -16,7 +16,9 @@ import { describeError, normalise } from '../support/differential/normalise';
  * (InMemoryUnsupportedError) ends the program there: a refusal is allowed,
  * a different answer is not.
  *
- *   TBP_DIFFERENTIAL_SEED=123 replays a run; TBP_DIFFERENTIAL_RUNS=2000 explores longer.
+ *   TBP_DIFFERENTIAL_SEED=123 replays a run; TBP_DIFFERENTIAL_RUNS=2000 explores longer;
+ *   TBP_DIFFERENTIAL_COMMANDS=20 TBP_DIFFERENTIAL_SIZE=max makes programs longer;
+ *   TBP_DIFFERENTIAL_DEBUG=1 prints every call with both answers.
  */
 
 // Sequelize's default UUIDs come from `uuid`'s v4: numbered per step, the same on both backends.
@@ -201,12 +203,6 @@ test(
         if (store) resetTransactions(store);
         emptyMemory.restore();
         await postgres.reset();
-        if (process.env.TBP_DIFFERENTIAL_DEBUG)
-          console.log(
-            'program start',
-            JSON.stringify(await census(postgres.db)).match(/[a-z_A-Z]+: [1-9]\d* rows/g),
-            JSON.stringify(await census(memory)).match(/[a-z_A-Z]+: [1-9]\d* rows/g),
-          );
         const model: ProgramModel = { ids: {}, rows: 0, steps: 0, diverged: false };
         await fc.asyncModelRun(() => ({ model, real: backends }), commands);
         if (!model.diverged) expect(await census(memory)).toEqual(await census(postgres.db));
