@@ -1,7 +1,7 @@
-import { Op } from 'sequelize';
-import type { Permission, Role, User } from '../../src';
+import { Op, UniqueConstraintError } from 'sequelize';
+import { InMemoryUnsupportedError, type Permission, type Role, type User } from '../../src';
 import { build } from '../../src/testing/factories';
-import { cheapHasher, useTestDatabase } from '../support/db';
+import { backend, cheapHasher, useTestDatabase } from '../support/db';
 
 // Queries that pg-mem once answered differently from PostgreSQL; both backends must give these answers.
 const t = useTestDatabase(cheapHasher);
@@ -180,5 +180,41 @@ describe('required includes with a limit (a subquery filter)', () => {
       ['A', 2],
       ['C', 1],
     ]);
+  });
+});
+
+describe('findOrCreate (Sequelize wraps its INSERT in a function that catches a unique violation)', () => {
+  test('creates once, then finds; a clash on another unique key is a UniqueConstraintError naming it', async () => {
+    const db = t.db;
+    const [created, isNew] = await db.projects.findOrCreate({
+      where: { slug: 'tour' },
+      defaults: { name: 'Tour', slug: 'tour' },
+    });
+    const [found, isNewAgain] = await db.projects.findOrCreate({
+      where: { slug: 'tour' },
+      defaults: { name: 'Other', slug: 'tour' },
+    });
+    expect([isNew, isNewAgain, found.id, found.name]).toEqual([true, false, created.id, 'Tour']);
+
+    await build.user(db, { email: 'taken@example.com' });
+    const clash = await db.users
+      .findOrCreate({ where: { firstName: 'Nobody' }, defaults: { email: 'taken@example.com', password: 'pw' } })
+      .catch((error: unknown) => error);
+    expect(clash).toBeInstanceOf(UniqueConstraintError);
+    expect(Object.keys((clash as UniqueConstraintError).fields)).toEqual(['email']);
+    expect(await db.users.count()).toBe(1);
+  });
+});
+
+describe('a where on a path inside a JSON column', () => {
+  test('PostgreSQL answers it; the in-memory mode refuses it with InMemoryUnsupportedError', async () => {
+    const db = t.db;
+    const page = await build.tourPage(db, { ui_schema_json: { layout: { columns: 2 } } });
+    const query = db.tour_pages.findAll({ where: { 'ui_schema_json.layout.columns': 2 } as never });
+    if (backend === 'postgres') {
+      expect((await query).map((row) => row.id)).toEqual([page.id]);
+    } else {
+      await expect(query).rejects.toBeInstanceOf(InMemoryUnsupportedError);
+    }
   });
 });

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import moment from 'moment';
 import type { IMemoryDb } from 'pg-mem';
+import { caughtInsert, caughtInsertRow } from './caught-insert';
 import { orderEnumsAsDeclared } from './enum-order';
+import { refuseUnsupported } from './refusals';
 import { prepareForPgMem, prepareShaped } from './rewrite';
 import { type QueryResult, transactionGate } from './transactions';
 
@@ -99,7 +101,26 @@ function truncatedIdentifier(name: string): string {
   return bytes.subarray(0, end).toString();
 }
 
-function execute(mem: IMemoryDb, { sql, parameters }: Call): QueryResult {
+function execute(mem: IMemoryDb, call: Call): QueryResult {
+  const caught = caughtInsert(call.sql);
+  if (!caught) return run(mem, call);
+  try {
+    const inserted = run(mem, { sql: caught.insert, parameters: [] });
+    return { ...inserted, command: 'SELECT', rows: [caughtInsertRow(caught, inserted.rows[0], null)] };
+  } catch (error) {
+    const { code, data } = error as { code?: string; data?: { details?: string } };
+    if (code !== '23505') throw error;
+    return {
+      command: 'SELECT',
+      rowCount: 1,
+      rows: [caughtInsertRow(caught, undefined, data?.details ?? '')],
+      fields: [],
+    };
+  }
+}
+
+function run(mem: IMemoryDb, { sql, parameters }: Call): QueryResult {
+  refuseUnsupported(sql);
   // Parameters are written into the SQL as standard strings ('...' with quotes doubled), which pg-mem reads
   // back exactly (its own adapter writes `E'...'` strings, which its parser gets wrong for text holding both a
   // backslash and a double quote), or, for a write, put into its parsed shape as the same literals.
