@@ -218,3 +218,45 @@ describe('a where on a path inside a JSON column', () => {
     }
   });
 });
+
+describe("NULLs in comparisons, IN lists and NOT (SQL's three-valued logic)", () => {
+  async function projects() {
+    const db = t.db;
+    const named = await build.project(db, { name: 'Named', description: 'about' });
+    const blank = await build.project(db, { name: 'Blank', description: null });
+    return { db, named, blank };
+  }
+  const names = (rows: { name: string }[]) => rows.map((row) => row.name).sort();
+
+  test('NOT over AND and OR: a NULL comparison is neither true nor false', async () => {
+    const { db } = await projects();
+    const notBoth = await db.projects.findAll({
+      where: { [Op.not]: { [Op.and]: [{ description: { [Op.gt]: 'a' } }, { name: 'Nobody' }] } },
+    });
+    // Blank: NULL AND FALSE is FALSE, so NOT gives TRUE; Named: TRUE AND FALSE, NOT gives TRUE.
+    expect(names(notBoth)).toEqual(['Blank', 'Named']);
+    const notEither = await db.projects.findAll({
+      where: { [Op.not]: { [Op.or]: [{ description: { [Op.gt]: 'z' } }, { name: 'Nobody' }] } },
+    });
+    // Blank: NULL OR FALSE is NULL, and NOT NULL is NULL: left out.
+    expect(names(notEither)).toEqual(['Named']);
+  });
+
+  test('IN counts a repeated value once; NOT IN and NOT (IN) with a NULL in play keep nothing unknown', async () => {
+    const { db } = await projects();
+    expect(names(await db.projects.findAll({ where: { name: ['Named', 'Named'] } }))).toEqual(['Named']);
+    expect(await db.projects.findAll({ where: { description: { [Op.notIn]: ['x', null as never] } } })).toEqual([]);
+    expect(names(await db.projects.findAll({ where: { description: { [Op.notIn]: ['x'] } } }))).toEqual(['Named']);
+    expect(names(await db.projects.findAll({ where: { [Op.not]: { description: ['x'] } } }))).toEqual(['Named']);
+    expect(await db.projects.findAll({ where: { id: [] } })).toEqual([]);
+  });
+
+  test('<> on an indexed column leaves out the rows where it is NULL', async () => {
+    const { db, named } = await projects();
+    const inProject = await build.tourPage(db, { projectId: named.id });
+    const other = await build.tourPage(db);
+    await db.tour_pages.update({ projectId: null }, { where: { id: other.id } });
+    const pages = await db.tour_pages.findAll({ where: { projectId: { [Op.ne]: other.projectId } } });
+    expect(pages.map((page) => page.id)).toEqual([inProject.id]);
+  });
+});

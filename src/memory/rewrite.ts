@@ -94,7 +94,10 @@ function threeValuedIn(x: Expr, list: Expr[], negated: boolean): Expr {
       value: bool(!negated),
     });
   }
-  return { type: 'case', whens, else: otherwise };
+  // The ELSE as a last WHEN TRUE: pg-mem appends an ELSE to the tree's own list of WHENs, which would grow the
+  // cached tree (see prepareShaped) at every call.
+  whens.push({ when: bool(true), value: otherwise });
+  return { type: 'case', value: null, whens };
 }
 
 function conjuncts(expr: Expr | null | undefined): Expr[] {
@@ -175,14 +178,15 @@ function filterMapper(): ReturnType<Parser['astMapper']> {
       const mapped = defaults.super().binary(expr);
       if (mapped?.type !== 'binary') return mapped;
       if (mapped.op === '!=' || (mapped.op as string) === '<>') return not({ ...mapped, op: '=' });
-      if ((mapped.op !== 'IN' && mapped.op !== 'NOT IN') || mapped.right.type !== 'list') return mapped;
-      const list = distinct(mapped.right.expressions);
+      if ((mapped.op !== 'IN' && mapped.op !== 'NOT IN') || mapped.right.type === 'select') return mapped;
+      // `x IN ('a')` parses with a plain value on the right, not a list of one.
+      const list = distinct(mapped.right.type === 'list' ? mapped.right.expressions : [mapped.right]);
       // `IN (NULL)` (Sequelize's empty array) has no type pg-mem can work out: spelled out too.
       const onlyNulls = list.every((value) => value.type === 'null');
       if (mapped.op === 'NOT IN' || negations > 0 || onlyNulls) {
         return threeValuedIn(mapped.left, list, mapped.op === 'NOT IN');
       }
-      return { ...mapped, right: { ...mapped.right, expressions: list } };
+      return { ...mapped, right: { type: 'list', expressions: list } };
     },
     ternary: (expr) => {
       const mapped = defaults.super().ternary(expr);
@@ -242,6 +246,8 @@ function parsedShape(shape: string): Statement[] | undefined {
   } catch {
     return undefined;
   }
+  // Every call shares the cached tree: frozen, so that pg-mem changing it would fail loudly, not corrupt the next call.
+  deepFreeze(statements);
   shapes.set(shape, statements);
   if (shapes.size > MAX_SHAPES) shapes.delete(shapes.keys().next().value as string);
   return statements;
@@ -294,4 +300,12 @@ export function prepareShaped(sql: string, parameters: readonly (string | null)[
   const { shape, values } = shapeOf(sql, parameters);
   const statements = parsedShape(shape);
   return statements && bindValues(statements, values);
+}
+
+/** Freezes a syntax tree and everything in it. */
+function deepFreeze(value: unknown): void {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
 }
