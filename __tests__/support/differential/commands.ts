@@ -149,11 +149,13 @@ function conditionOf(model: ProgramModel, table: TableInfo, spec: Condition): Wh
   const column = pick(table.readable, spec.column);
   const value = () => valueFor(model, column, spec.value);
   const other = () => valueFor(model, column, spec.value2);
+  // One, two or three values, repeats and NULLs included.
+  const list = () => [value(), other(), valueFor(model, column, spec.value + spec.value2)].slice(0, 1 + (spec.op % 3));
   const ops: (() => unknown)[] = [
     () => value(),
     () => ({ [Op.ne]: value() }),
-    () => ({ [Op.in]: [value(), other()] }),
-    () => ({ [Op.notIn]: [value(), other()] }),
+    () => ({ [Op.in]: list() }),
+    () => ({ [Op.notIn]: list() }),
     () => ({ [Op.is]: null }),
     () => ({ [Op.not]: null }),
   ];
