@@ -260,3 +260,26 @@ describe("NULLs in comparisons, IN lists and NOT (SQL's three-valued logic)", ()
     expect(pages.map((page) => page.id)).toEqual([inProject.id]);
   });
 });
+
+describe('LIKE reads the pattern as PostgreSQL does', () => {
+  test('a backslash makes % and _ literal, % spans lines, ILIKE ignores case beyond ASCII', async () => {
+    const db = t.db;
+    for (const [slug, description] of [
+      ['sale', '50% off'],
+      ['number', '500 pages'],
+      ['lines', 'first line\nsecond line'],
+      ['umlaut', 'Über alles'],
+    ]) {
+      await build.project(db, { slug, description });
+    }
+    const slugs = async (where: object) =>
+      (await db.projects.findAll({ where: { description: where }, order: [['slug', 'ASC']] })).map((p) => p.slug);
+    expect(await slugs({ [Op.like]: '50\\%%' })).toEqual(['sale']);
+    // Sequelize writes Op.startsWith's value into the pattern as it is: its % is a wildcard, on both.
+    expect(await slugs({ [Op.startsWith]: '50%' })).toEqual(['number', 'sale']);
+    expect(await slugs({ [Op.like]: '50%' })).toEqual(['number', 'sale']);
+    expect(await slugs({ [Op.like]: 'first%line' })).toEqual(['lines']);
+    expect(await slugs({ [Op.iLike]: 'über%' })).toEqual(['umlaut']);
+    expect(await slugs({ [Op.notLike]: '%0%' })).toEqual(['lines', 'umlaut']);
+  });
+});

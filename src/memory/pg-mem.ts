@@ -3,6 +3,7 @@ import moment from 'moment';
 import type { IMemoryDb } from 'pg-mem';
 import { caughtInsert, caughtInsertRow } from './caught-insert';
 import { orderEnumsAsDeclared } from './enum-order';
+import { registerLike } from './like';
 import { refuseUnsupported } from './refusals';
 import { prepareForPgMem, prepareShaped } from './rewrite';
 import { type QueryResult, transactionGate } from './transactions';
@@ -32,6 +33,7 @@ export function createMemoryDatabase(): IMemoryDb {
     implementation: randomUUID,
     impure: true,
   });
+  registerLike(mem, DataType);
   mem.public.interceptQueries((sql) => {
     if (ENUM_LOOKUP.test(sql)) return [];
     const block = ENUM_CREATE_BLOCK.exec(sql);

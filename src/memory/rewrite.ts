@@ -1,5 +1,6 @@
 import type { Expr, ExprRef, SelectFromStatement, Statement } from 'pgsql-ast-parser';
 import { rewriteJoinGroups } from './join-groups';
+import { ILIKE_FUNCTION, LIKE_FUNCTION } from './like';
 import { tokenize } from './sql-tokens';
 
 /*
@@ -25,7 +26,7 @@ import { tokenize } from './sql-tokens';
  * CASE that spells out SQL's three-valued IN, they are evaluated as
  * expressions, which pg-mem gets right at any table size.
  */
-const NEEDS_AST_FIX = /\bIS\s+NOT\s+NULL\b|\bNOT\b|<>|!=|\bIN\s*\(/i;
+const NEEDS_AST_FIX = /\bIS\s+NOT\s+NULL\b|\bNOT\b|<>|!=|\bIN\s*\(|\bI?LIKE\b/i;
 
 /*
  * A required include of a many-to-many or hasMany association, when the query
@@ -50,6 +51,14 @@ let negations = 0;
 function not(operand: Expr): Expr {
   return { type: 'unary', op: 'NOT', operand };
 }
+
+// LIKE and ILIKE as PostgreSQL reads the pattern (see like.ts).
+const LIKES: Partial<Record<string, { function: string; negated: boolean }>> = {
+  LIKE: { function: LIKE_FUNCTION, negated: false },
+  'NOT LIKE': { function: LIKE_FUNCTION, negated: true },
+  ILIKE: { function: ILIKE_FUNCTION, negated: false },
+  'NOT ILIKE': { function: ILIKE_FUNCTION, negated: true },
+};
 
 const NULL_BOOLEAN: Expr = { type: 'cast', operand: { type: 'null' }, to: { name: 'boolean' } };
 const bool = (value: boolean): Expr => ({ type: 'boolean', value });
@@ -178,6 +187,15 @@ function filterMapper(): ReturnType<Parser['astMapper']> {
       const mapped = defaults.super().binary(expr);
       if (mapped?.type !== 'binary') return mapped;
       if (mapped.op === '!=' || (mapped.op as string) === '<>') return not({ ...mapped, op: '=' });
+      const like = LIKES[mapped.op];
+      if (like) {
+        const call: Expr = {
+          type: 'call',
+          function: { name: like.function },
+          args: [mapped.left, mapped.right],
+        };
+        return like.negated ? not(call) : call;
+      }
       if ((mapped.op !== 'IN' && mapped.op !== 'NOT IN') || mapped.right.type === 'select') return mapped;
       // `x IN ('a')` parses with a plain value on the right, not a list of one.
       const list = distinct(mapped.right.type === 'list' ? mapped.right.expressions : [mapped.right]);
