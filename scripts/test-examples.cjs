@@ -1,18 +1,10 @@
 // Builds the package, packs it, installs the tarball into fresh copies of the example apps and runs
 // their HTTP tests: what a consumer gets from `npm install @tbp/models`, not what src/ holds.
 const { execFileSync } = require('node:child_process');
-const {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} = require('node:fs');
+const { cpSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
+const { summary } = require('./examples-summary.cjs');
 
 const { checkReadmeSamples, scratchDatabases } = require('./readme-samples.cjs');
 
@@ -85,20 +77,6 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-for (const result of results) {
-  console.log(
-    `${result.ok ? 'ok  ' : 'FAIL'} ${result.name} (${result.seconds.toFixed(1)} s)${result.ok ? '' : `: ${result.error}`}`,
-  );
-}
-const failed = results.filter((result) => !result.ok).length;
-console.log(`examples: ${results.length - failed} ok, ${failed} not ok`);
-
-// One closing line for the whole of `npm test`: jest's results (written by --json) and these steps.
-const jestResults = join(root, '.test-results.json');
-if (existsSync(jestResults)) {
-  const jest = JSON.parse(readFileSync(jestResults, 'utf8'));
-  console.log(
-    `\ntests: ${jest.numPassedTests + results.length - failed} passed, ${jest.numFailedTests + failed} failed`,
-  );
-}
+const { lines, failed } = summary(results, process.argv, root);
+for (const line of lines) console.log(line);
 process.exitCode = failed > 0 || results.length === 0 ? 1 : 0;

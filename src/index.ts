@@ -105,6 +105,7 @@ export { type CreateDbOptions, createDb, type Db, TbpSequelize } from './db/crea
 export { InvalidIdError } from './db/ids';
 export { onPrimary } from './db/primary';
 export { dropSchema, syncSchema } from './db/sync';
+export { InMemoryUnsupportedError } from './memory/errors';
 export * from './migrations/entry';
 export * from './models';
 export { ACCESS_ENVIRONMENTS, type AccessEnvironment } from './models/access_logs';

@@ -1,9 +1,9 @@
 import { ValidationError } from 'sequelize';
 import { PublishError, publishEnvironment, publishStatus, resolveProject } from '../../src';
 import { build } from '../../src/testing/factories';
-import { useTestDatabase } from '../support/db';
+import { cheapHasher, useTestDatabase } from '../support/db';
 
-const t = useTestDatabase();
+const t = useTestDatabase(cheapHasher);
 // Databases are migrated in the hooks and many rows written per test: generous time on a busy machine.
 jest.setTimeout(60_000);
 

@@ -385,6 +385,9 @@ export function sequelizeOptions(config: DbConfig): Options {
   return {
     dialect: 'postgres',
     logging: config.logging ? (sql: string) => console.log(sql) : false,
+    // PostgreSQL cuts column names at 63 bytes, and the aliases Sequelize gives the columns of nested
+    // includes are longer (`custom_permissions.usersCustom_permissionsPermissions.permissionId`): short ones.
+    minifyAliases: true,
     ...connection,
     ...(Object.keys(dialectOptions).length > 0 ? { dialectOptions } : {}),
     ...(Object.keys(poolOptions).length > 0 ? { pool: poolOptions } : {}),

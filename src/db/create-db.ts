@@ -83,6 +83,10 @@ export class TbpSequelize extends Sequelize {
       try {
         return await query(sql as string, queryOptions as never);
       } catch (error) {
+        // Sequelize wraps whatever the driver throws in a DatabaseError: a refusal of the in-memory mode is shown as itself.
+        // (By name: the memory module is loaded only with an in-memory database.)
+        const parent = (error as { parent?: Error }).parent;
+        if (parent?.name === 'InMemoryUnsupportedError') throw parent;
         throw this.withoutSecrets(normaliseQueryError(error, queryOptions, foreignKeys), sql, queryOptions);
       }
     }) as unknown as typeof this.query;

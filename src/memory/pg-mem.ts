@@ -1,6 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import moment from 'moment';
 import type { IMemoryDb } from 'pg-mem';
+import { caughtInsert, caughtInsertRow } from './caught-insert';
+import { orderEnumsAsDeclared } from './enum-order';
+import { registerLike } from './like';
+import { refuseUnsupported } from './refusals';
+import { prepareForPgMem, prepareShaped } from './rewrite';
+import { type QueryResult, transactionGate } from './transactions';
 
 /**
  * The glue that lets Sequelize drive pg-mem. Everything here works around a
@@ -14,7 +20,9 @@ const ENUM_CREATE_BLOCK = /^\s*DO\s+'BEGIN\s+(CREATE\s+TYPE\s+[\s\S]+?);\s*EXCEP
 
 export function createMemoryDatabase(): IMemoryDb {
   // Loaded here, not at import: an app on PostgreSQL never pays for pg-mem's start-up.
-  const { DataType, newDb } = require('pg-mem') as typeof import('pg-mem');
+  const pgMem = require('pg-mem') as typeof import('pg-mem');
+  const { DataType, newDb } = pgMem;
+  orderEnumsAsDeclared(pgMem);
   // pg-mem parses Sequelize's timestamps ('2026-01-01 00:00:00.000 +00:00') through moment's Date fallback,
   // which is correct for that format but prints a deprecation warning on every insert.
   moment.suppressDeprecationWarnings = true;
@@ -25,6 +33,7 @@ export function createMemoryDatabase(): IMemoryDb {
     implementation: randomUUID,
     impure: true,
   });
+  registerLike(mem, DataType);
   // The migration lock: one process owns an in-memory database, so there is nobody to wait for.
   mem.public.registerFunction({
     name: 'pg_advisory_xact_lock',
@@ -86,22 +95,23 @@ export function createMemoryDatabase(): IMemoryDb {
 }
 
 type QueryConfig = { text: string; values?: unknown[] } & Record<string, unknown>;
-type PgClient = new (...args: unknown[]) => { query(...args: unknown[]): unknown };
+type Callback = (error: Error | null, result?: QueryResult) => void;
+type PgClient = new (...args: unknown[]) => object;
 
-function literal(value: unknown): string {
-  // pg's own conversion of a JavaScript value to the text PostgreSQL receives (loaded with pg-mem, on first use).
-  const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknown): unknown };
+/** The text PostgreSQL receives for a parameter (pg's own conversion; loaded with pg-mem, on first use); null for NULL. */
+function parameterText(value: unknown): string | null {
+  const { prepareValue } = (require('pg') as { utils: { prepareValue(value: unknown): unknown } }).utils;
   const prepared = prepareValue(value);
-  if (prepared === null || prepared === undefined) return 'NULL';
-  const text = Buffer.isBuffer(prepared) ? `\\x${prepared.toString('hex')}` : String(prepared);
-  return `'${text.replace(/'/g, "''")}'`;
+  if (prepared === null || prepared === undefined) return null;
+  return Buffer.isBuffer(prepared) ? `\\x${prepared.toString('hex')}` : String(prepared);
 }
 
-function inline(text: string, values: unknown[]): string {
+function inline(text: string, values: readonly (string | null)[]): string {
   return text.replace(/\$(\d+)/g, (placeholder, index: string) => {
     const position = Number(index) - 1;
     if (position >= values.length) throw new Error(`no value for the query parameter ${placeholder}`);
-    return literal(values[position]);
+    const value = values[position];
+    return value === null || value === undefined ? 'NULL' : `'${value.replace(/'/g, "''")}'`;
   });
 }
 
@@ -146,33 +156,111 @@ export function quoteExponentNumbers(sql: string): string {
   return result;
 }
 
+interface Call {
+  /** The SQL as sent, with its $n placeholders. */
+  sql: string;
+  /** Each parameter's text (null for NULL). */
+  parameters: (string | null)[];
+  callback?: Callback;
+}
+
+/** What a pg `query(...)` call asks for. */
+function queryCall(config: unknown, values: unknown, callback: unknown): Call {
+  const done = [values, callback].find((candidate) => typeof candidate === 'function') as Callback | undefined;
+  const { text, values: configValues } =
+    typeof config === 'string' ? { text: config, values: undefined } : (config as QueryConfig);
+  const parameters = (Array.isArray(values) ? values : (configValues ?? [])).map(parameterText);
+  const sql = quoteExponentNumbers(text);
+  return done ? { sql, parameters, callback: done } : { sql, parameters };
+}
+
+// PostgreSQL keeps the first 63 bytes of an identifier (NAMEDATALEN - 1); pg-mem keeps all of them.
+const MAX_IDENTIFIER_BYTES = 63;
+
+/** A column name as PostgreSQL returns it: cut to 63 bytes, on a character boundary. */
+function truncatedIdentifier(name: string): string {
+  // A UTF-16 code unit takes at most 3 bytes in UTF-8: short names need no look.
+  if (name.length * 3 <= MAX_IDENTIFIER_BYTES) return name;
+  const bytes = Buffer.from(name);
+  if (bytes.length <= MAX_IDENTIFIER_BYTES) return name;
+  let end = MAX_IDENTIFIER_BYTES;
+  // biome-ignore lint/style/noNonNullAssertion: end stays within the buffer
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString();
+}
+
+function execute(mem: IMemoryDb, call: Call): QueryResult {
+  const caught = caughtInsert(call.sql);
+  if (!caught) return run(mem, call);
+  try {
+    const inserted = run(mem, { sql: caught.insert, parameters: [] });
+    return { ...inserted, command: 'SELECT', rows: [caughtInsertRow(caught, inserted.rows[0], null)] };
+  } catch (error) {
+    const { code, data } = error as { code?: string; data?: { details?: string } };
+    if (code !== '23505') throw error;
+    return {
+      command: 'SELECT',
+      rowCount: 1,
+      rows: [caughtInsertRow(caught, undefined, data?.details ?? '')],
+      fields: [],
+    };
+  }
+}
+
+function run(mem: IMemoryDb, { sql, parameters }: Call): QueryResult {
+  refuseUnsupported(sql);
+  // Parameters are written into the SQL as standard strings ('...' with quotes doubled), which pg-mem reads
+  // back exactly (its own adapter writes `E'...'` strings, which its parser gets wrong for text holding both a
+  // backslash and a double quote), or, for a write, put into its parsed shape as the same literals.
+  const intercepted = ENUM_LOOKUP.test(sql) || ENUM_CREATE_BLOCK.test(sql);
+  const query =
+    (intercepted ? undefined : prepareShaped(sql, parameters)) ??
+    prepareForPgMem(parameters.length === 0 ? sql : inline(sql, parameters));
+  const result = mem.public.query(query);
+  return {
+    command: result.command,
+    rowCount: result.rowCount,
+    // Copies without pg-mem's symbol-keyed bookkeeping, as its own pg adapter returns them, and with
+    // PostgreSQL's column names: Sequelize's aliases of nested includes can exceed 63 bytes.
+    rows: result.rows.map((row: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(row).map(([key, value]) => [truncatedIdentifier(key), value])),
+    ),
+    fields: [],
+  };
+}
+
 /**
- * The `pg` module to give Sequelize for a pg-mem database. pg-mem's adapter
- * writes parameters into the query as `E'...'` strings, which its own parser
- * then fails on for text holding both a backslash and a double quote; this
- * one writes them as standard strings ('...' with quotes doubled), which it
- * reads back exactly, as PostgreSQL does. Numbers in exponent form are
- * quoted too (see `quoteExponentNumbers`).
+ * The `pg` module to give Sequelize for a pg-mem database. Every query passes
+ * here: its parameters are bound (see `execute`), the SQL is rewritten where
+ * pg-mem would answer differently from PostgreSQL (see rewrite.ts), and
+ * transaction statements are answered by the database's transaction gate
+ * (see transactions.ts).
  */
 export function memoryDialectModule(mem: IMemoryDb): object {
   const pg = mem.adapters.createPg() as { Client: PgClient } & Record<string, unknown>;
+  const gate = transactionGate(mem);
   class Client extends pg.Client {
-    override query(config: unknown, values?: unknown, ...rest: unknown[]): unknown {
-      if (typeof config === 'string') {
-        const text = quoteExponentNumbers(config);
-        if (Array.isArray(values) && values.length > 0) return super.query(inline(text, values), ...rest);
-        return super.query(text, values, ...rest);
+    query(config: unknown, values?: unknown, callback?: unknown): Promise<QueryResult> | undefined {
+      let call: Call;
+      try {
+        call = queryCall(config, values, callback);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      if (config && typeof config === 'object' && typeof (config as QueryConfig).text === 'string') {
-        const { text, values: parameters, ...others } = config as QueryConfig;
-        const quoted = quoteExponentNumbers(text);
-        if (parameters && parameters.length > 0) {
-          return super.query({ ...others, text: inline(quoted, parameters) }, values, ...rest);
-        }
-        return super.query({ ...others, text: quoted }, values, ...rest);
-      }
-      return super.query(config, values, ...rest);
+      const result = gate.run(this, call.sql, () => execute(mem, call));
+      if (!call.callback) return result;
+      const done = call.callback;
+      result.then(
+        (answer) => done(null, answer),
+        (error: Error) => done(error),
+      );
+      return undefined;
     }
   }
   return { ...pg, Client };
+}
+
+/** Forgets the open transaction of `mem`, if any, as its data is reset (see `createTestDb`'s `reset`). */
+export function resetTransactions(mem: IMemoryDb): void {
+  transactionGate(mem).abandon();
 }

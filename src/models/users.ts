@@ -495,15 +495,24 @@ export class User extends BaseModel<User> {
     return super.save(options);
   }
 
+  /**
+   * With `hooks: false` only stored forms (hashes, digests) are taken. With per-row hooks, Sequelize saves the
+   * rows one by one: without a transaction, a row that fails leaves the others saved, some of them after the call
+   * has already failed. In one transaction (the caller's, or one of its own) a failed bulk create leaves no row.
+   */
   static override async bulkCreate<M extends Model>(
     this: ModelStatic<M>,
     records: ReadonlyArray<CreationAttributes<M>>,
-    options?: BulkCreateOptions<Attributes<M>>,
+    options: BulkCreateOptions<Attributes<M>> = {},
   ): Promise<M[]> {
-    if (options?.hooks === false)
+    if (options.hooks === false)
       for (const record of records) refuseUnhookedSecrets(this, record as Record<string, unknown>, true);
-    return super.bulkCreate.call(this, records, options) as Promise<M[]>;
+    const bulkCreate = (withTransaction: BulkCreateOptions<Attributes<M>>) =>
+      super.bulkCreate.call(this, records, withTransaction) as Promise<M[]>;
+    if (options.transaction || !this.sequelize) return bulkCreate(options);
+    return this.sequelize.transaction((transaction) => bulkCreate({ ...options, transaction }));
   }
+
 
   static override async upsert<M extends Model>(
     this: ModelStatic<M>,
