@@ -513,7 +513,6 @@ export class User extends BaseModel<User> {
     return this.sequelize.transaction((transaction) => bulkCreate({ ...options, transaction }));
   }
 
-
   static override async upsert<M extends Model>(
     this: ModelStatic<M>,
     values: CreationAttributes<M>,
