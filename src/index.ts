@@ -30,6 +30,16 @@ export {
   pruneAccessLogs,
 } from './access/logs';
 export {
+  type EditorMember,
+  type EditorView,
+  loadEditorView,
+  loadPresentation,
+  type MemberUser,
+  type Presentation,
+  type PresentationOptions,
+  type Row,
+} from './access/presentation';
+export {
   type AccessAction,
   type AccessDecision,
   type AccessEntity,

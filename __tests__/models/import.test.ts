@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { UniqueConstraintError } from 'sequelize';
 import { ImportValidationError, importRows, isBcryptHash } from '../../src';
 import { build } from '../../src/testing/factories';
@@ -62,5 +63,114 @@ describe('importRows', () => {
     expect(user?.email).toBe('imported@example.com');
     expect(isBcryptHash(user?.password)).toBe(true);
     await expect(user?.checkPassword('imported pw')).resolves.toBe(true);
+  });
+});
+
+describe('importRows: what goes in comes back (COPY on PostgreSQL, INSERT on pg-mem)', () => {
+  // Text that COPY's format escapes (tab, newline, carriage return, backslash) and text it does not.
+  const tricky = fc.oneof(
+    fc.constantFrom('a\tb', 'a\nb', 'a\r\nb', 'back\\slash', '\\N', '\\.', 'ünïcödé 💥', 'quote \' and " both', ''),
+    fc.string({ unit: fc.constantFrom('a', 'Z', ' ', '\t', '\n', '\r', '\\', 'N', '.', '"', "'", 'é', '💥') }),
+  );
+
+  test('text, JSON, numbers, booleans, dates and NULLs, as create() stores them', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            name: tricky,
+            url: fc.option(tricky),
+            loop: fc.boolean(),
+            volume: fc.option(fc.integer({ min: 0, max: 100 }).map((n) => n / 100)),
+            sort_order: fc.option(fc.integer({ min: -1000, max: 1000 })),
+            environment: fc.option(fc.constantFrom('dev' as const, 'stage' as const, 'production' as const)),
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        tricky,
+        async (tracks, key) => {
+          const project = await build.project(t.db);
+          const rows = tracks.map((track, i) => ({ ...track, projectId: project.id, importHash: `${key}-${i}` }));
+          expect(await importRows(t.db.project_audio_tracks, rows, { batchSize: 4 })).toEqual({
+            inserted: rows.length,
+            skipped: 0,
+          });
+          const created = await Promise.all(
+            rows.map((row) => t.db.project_audio_tracks.create({ ...row, importHash: `created-${row.importHash}` })),
+          );
+          const read = async (importHash: string) =>
+            (await t.db.project_audio_tracks.findOne({ where: { importHash } }))?.get({ plain: true }) as Record<
+              string,
+              unknown
+            >;
+          for (const [i, row] of rows.entries()) {
+            const { id, importHash, createdAt, updatedAt, ...imported } = await read(row.importHash);
+            const {
+              id: _,
+              importHash: __,
+              createdAt: ___,
+              updatedAt: ____,
+              ...made
+            } = await read(created[i]?.importHash as string);
+            expect(imported).toEqual(made);
+            expect(createdAt).toBeInstanceOf(Date);
+          }
+          await t.db.project_audio_tracks.destroy({ where: { projectId: project.id }, force: true });
+        },
+      ),
+      { numRuns: 15, seed: 20261127 },
+    );
+  }, 120_000);
+
+  test('UI schemas with escapes, nesting and unicode round-trip exactly', async () => {
+    const project = await build.project(t.db);
+    const documents = [
+      { text: 'tab\there', lines: 'one\ntwo\r\nthree', path: 'C:\\tours\\new', nul: '\\u0000 stays text' },
+      { nested: { deeper: [1, 2.5, -3e-7, true, null, 'x'] }, emoji: '🎉', quote: '"\'' },
+      [],
+      { empty: {} },
+    ];
+    const rows = documents.map((ui_schema_json, i) => ({
+      name: `Page ${i}`,
+      slug: `page-${i}`,
+      projectId: project.id,
+      importHash: `doc-${i}`,
+      ui_schema_json,
+    }));
+    await importRows(t.db.tour_pages, rows);
+    for (const [i, document] of documents.entries()) {
+      const page = await t.db.tour_pages.findOne({ where: { importHash: `doc-${i}` } });
+      expect(page?.ui_schema_json).toEqual(document);
+    }
+  });
+
+  test('an invalid row in a later batch leaves the earlier batches unwritten too', async () => {
+    const project = await build.project(t.db);
+    const rows = pages(project.id, 0, 30);
+    rows[25] = { ...rows[25], name: '' } as (typeof rows)[number];
+    const error = await importRows(t.db.tour_pages, rows, { batchSize: 10 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImportValidationError);
+    expect((error as ImportValidationError).row).toBe(25);
+    expect(await t.db.tour_pages.count()).toBe(0);
+  });
+
+  test('duplicates within the import across batches: the first one is written', async () => {
+    const project = await build.project(t.db);
+    const rows = [
+      ...pages(project.id, 0, 5),
+      ...pages(project.id, 0, 5).map((row) => ({ ...row, slug: `${row.slug}-again` })),
+    ];
+    expect(await importRows(t.db.tour_pages, rows, { batchSize: 3 })).toEqual({ inserted: 5, skipped: 5 });
+    expect((await t.db.tour_pages.findAll()).map((page) => page.slug).sort()).toEqual([
+      'page-0',
+      'page-1',
+      'page-2',
+      'page-3',
+      'page-4',
+    ]);
+  });
+
+  test('no rows: nothing to do', async () => {
+    expect(await importRows(t.db.tour_pages, [])).toEqual({ inserted: 0, skipped: 0 });
   });
 });

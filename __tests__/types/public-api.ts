@@ -14,8 +14,12 @@ import {
   canWhy,
   createDb,
   type Db,
+  type EditorView,
   type Environment,
+  loadEditorView,
+  loadPresentation,
   type Permission,
+  type Presentation,
   type Project,
   type ProjectMembership,
   type Role,
@@ -166,6 +170,27 @@ export async function manyToManyMethods(user: User, role: Role, permission: Perm
   await role.addPermission(user);
   // @ts-expect-error the alias is custom_permissions: there is no getPermissions on a user
   await user.getPermissions();
+}
+
+export async function presentationReads(projectId: string): Promise<void> {
+  const shown = await loadPresentation(db, projectId, 'production', { viewer: null, transaction: undefined });
+  expectTypeOf(shown).toEqualTypeOf<Presentation | null>();
+  if (shown) {
+    same<(typeof shown.pages)[number]['ui_schema_json'], UiSchema | null>(true);
+    same<(typeof shown.audioTracks)[number]['volume'], number | null>(true);
+    same<typeof shown.project.createdAt, Date>(true);
+    same<typeof shown.transitionSettings, null>(false);
+  }
+  const view = await loadEditorView(db.sequelize, 'my-tour', 'dev', { useMaster: true });
+  expectTypeOf(view).toEqualTypeOf<EditorView | null>();
+  const user = view?.members[0]?.user;
+  if (user) {
+    same<typeof user.email, string>(true);
+    // @ts-expect-error the secrets are not in a member's user
+    user.password;
+  }
+  // @ts-expect-error no such environment
+  await loadPresentation(db, projectId, 'live');
 }
 
 export async function accessDecisions(userId: string, projectId: string, action: AccessAction): Promise<void> {

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { createDb } from '../../src';
+import * as decorators from '../../src/models/base/decorators';
 import { builtInValidators } from '../../src/models/base/fast-validate';
 
 /**
@@ -34,5 +35,18 @@ describe("the dependencies' shapes the package relies on", () => {
     );
     expect(typeof prepared).toBe('string');
     expect(new Date(prepared as string).toISOString()).toBe('2026-01-02T03:04:05.000Z');
+  });
+
+  // src/models/base/decorators.ts takes each from its own file, to load 56 of sequelize-typescript's 143.
+  it.each(Object.keys(decorators).sort())("sequelize-typescript's %s is the one its main module exports", (name) => {
+    const main = require('sequelize-typescript') as Record<string, unknown>;
+    expect(main[name]).toBeDefined();
+    expect((decorators as Record<string, unknown>)[name]).toBe(main[name]);
+  });
+
+  // src/db/deferred-refresh.ts defers it while createDb builds the models.
+  it("sequelize's Model.refreshAttributes is a static method of Model itself", () => {
+    const { Model } = require('sequelize') as typeof import('sequelize');
+    expect(typeof Object.getOwnPropertyDescriptor(Model, 'refreshAttributes')?.value).toBe('function');
   });
 });

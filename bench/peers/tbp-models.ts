@@ -1,7 +1,10 @@
 /**
  * The package, as built in dist/ (`npm run build`), used as its README says:
- * `createDb`, the models' own calls, `importRows` for the import, and
- * `loadPresentation` for the presentation when the build has it.
+ * `createDb`, the models' own calls, `importRows` for the import, and its fast
+ * reads (README, "Fast reads"): lean `raw: true` reads for the project by key
+ * and the 100 pages, `loadEditorView` for the project with its production
+ * pages and members, `loadPresentation` for the presentation when the build
+ * has them.
  */
 import { join } from 'node:path';
 import type * as Package from '../../dist';
@@ -19,6 +22,8 @@ export function define(url: string): Package.Db {
 }
 
 type LoadPresentation = (db: Package.Db, ...args: unknown[]) => Promise<unknown>;
+type EditorView = { project: object; pages: unknown[]; members: unknown[] } | null;
+type LoadEditorView = (db: Package.Db, projectId: string, environment: Environment) => Promise<EditorView>;
 
 export function setup(url: string): Promise<Contender> {
   return build(url, true);
@@ -33,6 +38,18 @@ async function build(url: string, useLoadPresentation: boolean): Promise<Contend
   const db = define(url);
   const ops = sequelizeOperations(db as unknown as SequelizeModels, (rows) => tbp.importRows(db.tour_pages, rows));
   const contender: Contender = { name, ops, close: () => db.sequelize.close() };
+  // Lean reads: plain rows, no model instances.
+  ops.byPk = (id) => db.projects.findByPk(id, { raw: true });
+  ops.pagesByName = (projectId) =>
+    db.tour_pages.findAll({ where: { projectId }, order: [['name', 'ASC']], limit: 100, raw: true });
+  const loadView = (tbp as unknown as { loadEditorView?: LoadEditorView }).loadEditorView;
+  if (useLoadPresentation && typeof loadView === 'function') {
+    // The same lists under the aliases the checks read.
+    ops.projectWithPagesMembers = async (id) => {
+      const view = await loadView(db, id, 'production');
+      return view && { ...view.project, tour_pages_project: view.pages, project_memberships_project: view.members };
+    };
+  }
   // Another change adds loadPresentation; until a build has it, the include above stands in.
   const load = (tbp as unknown as { loadPresentation?: LoadPresentation }).loadPresentation;
   if (useLoadPresentation && typeof load === 'function') {

@@ -3,6 +3,7 @@ import { assertUuid } from '../db/ids';
 import type { Environment } from '../models/base/columns';
 import type { AccessLevel } from '../models/project_memberships';
 import type { TourPage } from '../models/tour_pages';
+import { pageVisible, visibilityCtes } from './production-visibility';
 import {
   type AccessAction,
   type AccessDecision,
@@ -26,8 +27,8 @@ export type AccessDb = Sequelize | { sequelize: Sequelize };
 
 /** For reads that must see the caller's own writes: its transaction, or the primary under replication. */
 export interface AccessQueryOptions {
-  transaction?: Transaction | null;
-  useMaster?: boolean;
+  transaction?: Transaction | null | undefined;
+  useMaster?: boolean | undefined;
 }
 
 export interface CanOptions extends AccessQueryOptions {
@@ -37,7 +38,8 @@ export interface CanOptions extends AccessQueryOptions {
   environment?: Environment;
 }
 
-function sequelizeOf(db: AccessDb): Sequelize {
+/** @internal */
+export function sequelizeOf(db: AccessDb): Sequelize {
   return 'sequelize' in db ? db.sequelize : db;
 }
 
@@ -188,37 +190,13 @@ export async function projectAccess(
   return row?.level ?? null;
 }
 
-// $2 is the viewer (NULL when anonymous). `viewer` holds them when signed in and enabled; `insider` when they may
-// also see the private presentation: an active member, a holder of READ_PROJECTS, or an active grant.
+// $1 the project, $2 the viewer (NULL when anonymous); the rule itself is production-visibility.ts's.
 const VISIBLE_PAGES_SQL = `
-WITH viewer AS (
-  SELECT u.id FROM users u WHERE u.id = $2 AND u."deletedAt" IS NULL AND NOT u.disabled
-), insider AS (
-  SELECT m."userId" AS id FROM project_memberships m
-    WHERE m."projectId" = $1 AND m."userId" = $2 AND m.is_active AND m."deletedAt" IS NULL
-  UNION ALL
-  SELECT g."userId" FROM production_presentation_access g
-    WHERE g."projectId" = $1 AND g."userId" = $2 AND g."deletedAt" IS NULL
-  UNION ALL
-  SELECT u.id FROM users u
-    JOIN roles r ON r.id = u."app_roleId" AND r."deletedAt" IS NULL
-    JOIN "rolesPermissionsPermissions" rp ON rp."roles_permissionsId" = r.id
-    JOIN permissions pe ON pe.id = rp."permissionId" AND pe."deletedAt" IS NULL
-    WHERE u.id = $2 AND pe.name = $3
-  UNION ALL
-  SELECT up."users_custom_permissionsId" FROM "usersCustom_permissionsPermissions" up
-    JOIN permissions pe ON pe.id = up."permissionId" AND pe."deletedAt" IS NULL
-    WHERE up."users_custom_permissionsId" = $2 AND pe.name = $3
-)
+WITH ${visibilityCtes('$1', '$2')}
 SELECT tp.*
   FROM tour_pages tp
   JOIN projects p ON p.id = tp."projectId" AND p."deletedAt" IS NULL
-  WHERE tp."projectId" = $1 AND tp.environment = 'production' AND tp."deletedAt" IS NULL
-    AND (
-      (p.production_presentation_visibility = 'public'
-        AND (NOT tp.requires_auth OR EXISTS (SELECT 1 FROM viewer)))
-      OR EXISTS (SELECT 1 FROM viewer v JOIN insider i ON i.id = v.id)
-    )
+  WHERE tp."projectId" = $1 AND tp.environment = 'production' AND tp."deletedAt" IS NULL AND ${pageVisible('tp', 'p')}
   ORDER BY tp.sort_order, tp.slug`;
 
 /**
@@ -239,7 +217,7 @@ export async function visibleProductionPages(
   if (userId !== null) assertUuid('userId', userId);
   const sequelize = sequelizeOf(db);
   return sequelize.query(VISIBLE_PAGES_SQL, {
-    bind: [projectId, userId, 'READ_PROJECTS'],
+    bind: [projectId, userId],
     type: QueryTypes.SELECT,
     model: sequelize.model('tour_pages'),
     mapToModel: true,

@@ -1,12 +1,27 @@
-import { type Model, type ModelStatic, QueryTypes, type Transaction, ValidationError } from 'sequelize';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import type { CopyStreamQuery } from 'pg-copy-streams';
+import {
+  DatabaseError,
+  type Model,
+  type ModelStatic,
+  QueryTypes,
+  type Sequelize,
+  type Transaction,
+  ValidationError,
+} from 'sequelize';
 import { currentActorId } from '../db/actor';
 import { stampNewRow } from '../models/base/audit';
-import { columnsOf } from '../models/base/metadata';
+import { type ColumnShape, columnsOf } from '../models/base/metadata';
+
+// pg's own conversion of a value to the text PostgreSQL receives for a bound parameter (dates, buffers, arrays).
+const { prepareValue } = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils;
 
 export interface ImportOptions {
-  /** Rows per INSERT statement (default 1000). */
+  /** Rows per statement: per INSERT on pg-mem, per COPY and INSERT ... SELECT on PostgreSQL (default 1000). */
   batchSize?: number | undefined;
-  /** Runs in this transaction instead of one of its own. */
+  /** Runs in this transaction (in a savepoint of it on PostgreSQL) instead of one of its own. */
   transaction?: Transaction | undefined;
 }
 
@@ -30,13 +45,17 @@ export class ImportValidationError extends ValidationError {
 
 /**
  * Imports many rows at once, deduplicated by `importHash`: a row whose hash is
- * already in the table is skipped, not an error. Every row is validated first
- * (with the model's validation hooks, so users' passwords are hashed) and the
- * whole import is one transaction, so a bad row leaves nothing written. The
- * INSERTs ask back only the ids written (not `RETURNING *` into model instances,
- * which costs bulkCreate about a third of its time) and end in
- * `ON CONFLICT ("importHash") DO NOTHING`, so any other conflict (a duplicate
- * slug, say) still fails the import.
+ * already in the table, or came earlier in the same import, is skipped, not an
+ * error. Every row is built and validated as `create()` would (the model's
+ * validation hooks run, so users' passwords are hashed; timestamps and the
+ * actor's audit columns are set), and the whole import is one transaction (a
+ * savepoint inside the caller's), so a bad row leaves nothing written. Any
+ * conflict other than the import hash (a duplicate slug, say) fails the import.
+ *
+ * On PostgreSQL the rows stream with COPY into a temporary table as they are
+ * validated (the server takes in one chunk while the next is validated), and
+ * one `INSERT ... SELECT ... ON CONFLICT ("importHash") DO NOTHING` moves them
+ * into the table. On pg-mem, which has no COPY, they go in multi-row INSERTs.
  */
 export async function importRows<M extends Model>(
   model: ModelStatic<M>,
@@ -46,12 +65,44 @@ export async function importRows<M extends Model>(
   const attributes = columnsOf(model);
   const sequelize = model.sequelize;
   if (!sequelize) throw new Error(`importRows: ${model.name} is not registered on a Sequelize instance`);
-  // The INSERTs below bypass the model's hooks: the actor's audit columns are set here, as create() would.
+  if (rows.length === 0) return { inserted: 0, skipped: 0 };
+  const queryInterface = sequelize.getQueryInterface();
+  const target: ImportTarget = {
+    sequelize,
+    attributes,
+    table: queryInterface.quoteIdentifier(model.getTableName() as string),
+    quoted: attributes.map(([name, attribute]) => queryInterface.quoteIdentifier(attribute.field ?? name)),
+    prepare: rowPreparer(model as unknown as ModelStatic<Model>, attributes, sequelize),
+  };
+  const inMemory = Boolean((sequelize as { memory?: unknown }).memory);
+  const write = async (transaction: Transaction) => {
+    const client = inMemory ? undefined : copyClientOf(transaction);
+    if (client) return copyAll(target, rows, client, transaction, options.batchSize);
+    const records: unknown[][] = [];
+    for (const [index, row] of rows.entries()) records.push(await target.prepare(row, index));
+    return insertAll(target, records, transaction, options.batchSize);
+  };
+  const outer = options.transaction;
+  // In the caller's transaction, a savepoint: a failed import leaves that transaction usable (pg-mem has none).
+  const inserted = outer
+    ? inMemory
+      ? await write(outer)
+      : await sequelize.transaction({ transaction: outer }, write)
+    : await sequelize.transaction(write);
+  return { inserted, skipped: rows.length - inserted };
+}
+
+/** A row as the values of the table's columns, in `columnsOf` order, once built and validated. */
+type Prepare = (row: object, index: number) => Promise<unknown[]>;
+
+function rowPreparer(model: ModelStatic<Model>, attributes: [string, ColumnShape][], sequelize: Sequelize): Prepare {
+  // The rows bypass the model's create hooks: the actor's audit columns are set here, as create() would.
   const actor = attributes.some(([name]) => name === 'createdById') ? currentActorId(sequelize) : undefined;
   const now = new Date();
   const timestamps = ['createdAt', 'updatedAt'].filter((name) => attributes.some(([attribute]) => attribute === name));
-  const records: unknown[][] = [];
-  for (const [index, row] of rows.entries()) {
+  const names = attributes.map(([name]) => name);
+  const json = attributes.map(([, attribute]) => attribute.type.key === 'JSON');
+  return async (row, index) => {
     const instance = model.build(row as never);
     // As save() does before validating: the timestamps are set.
     for (const name of timestamps) {
@@ -65,43 +116,221 @@ export async function importRows<M extends Model>(
       if (error instanceof ValidationError) throw new ImportValidationError(index, error);
       throw error;
     }
-    records.push(
-      attributes.map(([name, attribute]) => {
-        const value = instance.getDataValue(name as never) as unknown;
-        if (value === undefined || value === null) return null;
-        return attribute.type.key === 'JSON' ? JSON.stringify(value) : value;
-      }),
-    );
-  }
-
-  const queryInterface = sequelize.getQueryInterface();
-  const table = queryInterface.quoteIdentifier(model.getTableName() as string);
-  const quoted = attributes.map(([name, attribute]) => queryInterface.quoteIdentifier(attribute.field ?? name));
-  const idColumn = attributes.findIndex(([name]) => name === 'id');
-  const batchSize = Math.max(1, Math.min(options.batchSize ?? 1000, Math.floor(65535 / attributes.length)));
-
-  const insertAll = async (transaction: Transaction) => {
-    let inserted = 0;
-    for (let start = 0; start < records.length; start += batchSize) {
-      const batch = records.slice(start, start + batchSize);
-      // A column NULL in every row of the batch, with no default, is left out: the database writes NULL
-      // all the same, and the statement carries fewer parameters.
-      const used = attributes.flatMap(([, attribute], i) =>
-        attribute.defaultValue !== undefined || batch.some((record) => record[i] !== null) ? [i] : [],
-      );
-      // Bound parameters, as a raw pg import would send them: no escaping into one huge SQL text.
-      const bind: unknown[] = [];
-      const tuples = batch.map((record) => `(${used.map((i) => `$${bind.push(record[i])}`).join(', ')})`);
-      const columns = used.map((i) => quoted[i]).join(', ');
-      // RETURNING the key alone counts the rows written. (pg-mem also returns the rows a conflict kept:
-      // only ids of this batch count, once each.)
-      const sql = `INSERT INTO ${table} (${columns}) VALUES ${tuples.join(', ')} ON CONFLICT ("importHash") DO NOTHING RETURNING "id"`;
-      const written = (await sequelize.query(sql, { bind, type: QueryTypes.SELECT, transaction })) as { id: string }[];
-      const ours = new Set(batch.map((record) => record[idColumn]));
-      inserted += new Set(written.map((row) => row.id).filter((id) => ours.has(id))).size;
+    const record = new Array<unknown>(names.length);
+    for (let i = 0; i < names.length; i += 1) {
+      const value = instance.getDataValue(names[i] as never) as unknown;
+      record[i] = value === undefined || value === null ? null : json[i] ? JSON.stringify(value) : value;
     }
-    return inserted;
+    return record;
   };
-  const inserted = options.transaction ? await insertAll(options.transaction) : await sequelize.transaction(insertAll);
-  return { inserted, skipped: records.length - inserted };
+}
+
+interface ImportTarget {
+  sequelize: Sequelize;
+  attributes: [string, ColumnShape][];
+  table: string;
+  quoted: string[];
+  prepare: Prepare;
+}
+
+/**
+ * The columns to write: those with a default, and those some row has a value for. A column NULL in every row
+ * is left out: the database writes its own default, or NULL all the same.
+ */
+function usedColumns(target: ImportTarget, hasValue: (column: number) => boolean): number[] {
+  return target.attributes.flatMap(([, attribute], i) =>
+    attribute.defaultValue !== undefined || hasValue(i) ? [i] : [],
+  );
+}
+
+/** pg-mem's path (it has no COPY): multi-row INSERTs with bound parameters. */
+async function insertAll(
+  target: ImportTarget,
+  records: unknown[][],
+  transaction: Transaction,
+  size: number | undefined,
+): Promise<number> {
+  const { sequelize, attributes, table, quoted } = target;
+  const idColumn = attributes.findIndex(([name]) => name === 'id');
+  const batchSize = Math.max(1, Math.min(size ?? 1000, Math.floor(65535 / attributes.length)));
+  let inserted = 0;
+  for (let start = 0; start < records.length; start += batchSize) {
+    const batch = records.slice(start, start + batchSize);
+    // Decided per batch: the fewer columns, the fewer parameters.
+    const used = usedColumns(target, (i) => batch.some((record) => record[i] !== null));
+    const bind: unknown[] = [];
+    const tuples = batch.map((record) => `(${used.map((i) => `$${bind.push(record[i])}`).join(', ')})`);
+    const columns = used.map((i) => quoted[i]).join(', ');
+    // RETURNING the key alone counts the rows written. (pg-mem also returns the rows a conflict kept:
+    // only ids of this batch count, once each.)
+    const sql = `INSERT INTO ${table} (${columns}) VALUES ${tuples.join(', ')} ON CONFLICT ("importHash") DO NOTHING RETURNING "id"`;
+    const written = (await sequelize.query(sql, { bind, type: QueryTypes.SELECT, transaction })) as { id: string }[];
+    const ours = new Set(batch.map((record) => record[idColumn]));
+    inserted += new Set(written.map((row) => row.id).filter((id) => ours.has(id))).size;
+  }
+  return inserted;
+}
+
+// ---------------------------------------------------------------------------------------------- COPY
+
+/** What the COPY path needs of the transaction's pg client. */
+interface CopyClient {
+  query(stream: CopyStreamQuery): CopyStreamQuery;
+}
+
+/**
+ * The pg client under a Sequelize transaction (its `connection`, which
+ * Sequelize's typings leave out): COPY streams through it, inside the
+ * transaction, so it works through PgBouncer in transaction mode too.
+ */
+export function copyClientOf(transaction: Transaction): CopyClient | undefined {
+  const connection = (transaction as unknown as { connection?: unknown }).connection;
+  return connection && typeof (connection as { query?: unknown }).query === 'function'
+    ? (connection as CopyClient)
+    : undefined;
+}
+
+let importTables = 0;
+
+/** Rows a COPY batch holds on PostgreSQL, unless `batchSize` says otherwise. */
+const COPY_BATCH = 1000;
+
+/**
+ * PostgreSQL's path, in batches: the rows of a batch are built and validated
+ * into COPY's text format, streamed with COPY into a temporary table (dropped
+ * at commit), and moved into the table by `INSERT ... SELECT ... ON CONFLICT
+ * ("importHash") DO NOTHING`, where constraints, foreign keys and indexes are
+ * checked as for any INSERT (a violation is Sequelize's error, through
+ * sequelize.query). While the server runs one batch's INSERT, the next batch
+ * is validated here, so the two processes work at the same time. Rows whose
+ * importHash came earlier in the same import are left out before the COPY,
+ * so which one wins does not depend on the order the INSERT reads them in. An
+ * invalid row stops the import, and the transaction (or savepoint) rolls back.
+ */
+async function copyAll(
+  target: ImportTarget,
+  rows: readonly object[],
+  client: CopyClient,
+  transaction: Transaction,
+  size: number | undefined,
+): Promise<number> {
+  const { sequelize, attributes, table, quoted, prepare } = target;
+  const columns = (indexes: number[]) => indexes.map((i) => quoted[i]).join(', ');
+  const all = columns(attributes.map((_, i) => i));
+  importTables += 1;
+  const temporary = `"tbp_import_${process.pid}_${importTables}"`;
+  const run = (sql: string, type: QueryTypes = QueryTypes.RAW) => sequelize.query(sql, { transaction, type });
+  await run(`CREATE TEMP TABLE ${temporary} ON COMMIT DROP AS SELECT ${all} FROM ${table} WITH NO DATA`);
+  const copy = `COPY ${temporary} (${all}) FROM STDIN`;
+  // Logged as Sequelize logs its own statements (the rows are not).
+  const { logging } = (sequelize as unknown as { options: { logging?: unknown } }).options;
+  const id = (transaction as unknown as { id?: string }).id ?? 'default';
+  const { from } = require('pg-copy-streams') as typeof import('pg-copy-streams');
+
+  const hashColumn = attributes.findIndex(([name]) => name === 'importHash');
+  const seen = new Set<unknown>();
+  const batchRows = Math.max(1, size ?? COPY_BATCH);
+  let inserted = 0;
+  let pending: Promise<number> | undefined;
+  let copiedBefore = false;
+  try {
+    for (let start = 0; start < rows.length; start += batchRows) {
+      // Client work, while the server runs the previous batch's INSERT.
+      const hasValue = attributes.map(() => false);
+      // The input row of each line, for an error of the COPY to name.
+      const lines: number[] = [];
+      let text = '';
+      for (let index = start; index < Math.min(rows.length, start + batchRows); index += 1) {
+        const record = await prepare(rows[index] as object, index);
+        const hash = record[hashColumn];
+        if (hash !== null && hash !== undefined) {
+          if (seen.has(hash)) continue;
+          seen.add(hash);
+        }
+        for (let i = 0; i < record.length; i += 1) {
+          if (record[i] !== null) hasValue[i] = true;
+          text += i === 0 ? copyValue(record[i]) : `\t${copyValue(record[i])}`;
+        }
+        text += '\n';
+        lines.push(index);
+      }
+      if (pending) inserted += await pending;
+      pending = undefined;
+      if (lines.length === 0) continue;
+      if (copiedBefore) await run(`TRUNCATE ${temporary}`);
+      copiedBefore = true;
+      if (typeof logging === 'function') logging(`Executing (${id}): ${copy} (${lines.length} rows)`);
+      try {
+        await pipeline(Readable.from([text]), client.query(from(copy)));
+      } catch (error) {
+        throw copyError(error, lines);
+      }
+      const used = columns(usedColumns(target, (i) => hasValue[i] === true));
+      // An INSERT answers [rows, the number of rows written]. Not awaited here: the next batch is prepared meanwhile.
+      pending = (
+        run(
+          `INSERT INTO ${table} (${used}) SELECT ${used} FROM ${temporary} ON CONFLICT ("importHash") DO NOTHING`,
+          QueryTypes.INSERT,
+        ) as Promise<unknown> as Promise<[unknown, number]>
+      ).then(([, written]) => written);
+      // Left to fail alone (a row of the next batch invalid), it would be an unhandled rejection.
+      pending.catch(() => undefined);
+    }
+    if (pending) inserted += await pending;
+  } catch (error) {
+    // The statement in flight ends before the rollback goes out on the same connection.
+    await pending?.catch(() => undefined);
+    throw error;
+  }
+  return inserted;
+}
+
+const COPY_SPECIAL = /[\\\n\r\t]/;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** A value as COPY's text format has it: `\N` for NULL, pg's own conversion for the rest, backslash escapes. */
+function copyValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return COPY_SPECIAL.test(value) ? value.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c] as string) : value;
+    case 'number':
+      return String(value);
+    case 'boolean':
+      return value ? 't' : 'f';
+    case 'undefined':
+      return '\\N';
+  }
+  if (value === null) return '\\N';
+  // The rows of an import share their timestamps: each instant is converted once.
+  if (value instanceof Date) {
+    const time = value.getTime();
+    if (time !== lastTime) {
+      lastTime = time;
+      lastTimeText = String(prepareValue(value));
+    }
+    return lastTimeText;
+  }
+  return copyValue(String(prepareValue(value)));
+}
+
+let lastTime = Number.NaN;
+let lastTimeText = '';
+
+/**
+ * An error of the COPY itself (the rows were validated, so a type the table
+ * refuses, or the connection): a DatabaseError naming the row and column,
+ * never the value (it may be a password hash or a token).
+ */
+function copyError(error: unknown, copiedRows: number[]): Error {
+  const pgError = error as { code?: string; where?: string };
+  const at = /line (\d+)(?:, column ([^:]+))?/.exec(pgError.where ?? '');
+  const row = at ? copiedRows[Number(at[1]) - 1] : undefined;
+  const place = at ? ` at row ${row ?? '?'}${at[2] ? `, column ${at[2]}` : ''}` : '';
+  const cause = new Error(`importRows: COPY failed${place} (SQLSTATE ${pgError.code ?? 'unknown'})`) as Error & {
+    sql: string;
+    parameters: unknown[];
+  };
+  cause.sql = 'COPY ... FROM STDIN';
+  cause.parameters = [];
+  return new DatabaseError(cause as never);
 }

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import type { IMemoryDb } from 'pg-mem';
 import SequelizeLib, { type Model, type SyncOptions } from 'sequelize';
-import { Sequelize, type SequelizeOptions } from 'sequelize-typescript';
 import { type PasswordHasher, useHasher } from '../auth/password';
 import { type ModelsByTable, models, modelsByTable, type TableName } from '../models';
+import { Sequelize, type SequelizeOptions } from '../models/base/decorators';
 import { alignAssociationRules } from '../models/base/metadata';
 import { withActor } from './actor';
 import {
@@ -16,6 +16,7 @@ import {
   withServerSettings,
 } from './config';
 import { hideCredentials } from './credentials';
+import { withDeferredRefresh } from './deferred-refresh';
 import { type ForeignKeyColumn, foreignKeyConstraints, normaliseQueryError } from './errors';
 import { redactLogging } from './logging';
 import { onPrimary } from './primary';
@@ -202,7 +203,7 @@ export function createDb(options: CreateDbOptions = {}): Db {
     repositoryMode: true,
     models,
   };
-  const sequelize = new TbpSequelize(sequelizeOptionsAll, memory);
+  const sequelize = withDeferredRefresh(() => new TbpSequelize(sequelizeOptionsAll, memory));
   // Added, not passed as the `hooks` option: hooks of the caller's `sequelize` options would replace them.
   for (const [name, hook] of Object.entries(serverHooks ?? {})) sequelize.addHook(name as never, hook as never);
   if (!inMemory) {

@@ -1,6 +1,6 @@
 import type { CreationOptional } from 'sequelize';
-import { Column, DataType, Table } from 'sequelize-typescript';
 import { date, enumeration, table, text } from './base/columns';
+import { Column, DataType, Table } from './base/decorators';
 import { ProjectUserModel } from './base/project-user';
 
 export const ACCESS_ENVIRONMENTS = ['admin', 'stage', 'production'] as const;

@@ -1,7 +1,7 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
-import { BelongsTo, Column, Table } from 'sequelize-typescript';
 import { Asset } from './assets';
 import { decimal, enumeration, foreignKey, httpUrl, integer, table } from './base/columns';
+import { BelongsTo, Column, Table } from './base/decorators';
 import { BaseModel } from './base/model';
 
 export const VARIANT_TYPES = ['thumbnail', 'preview', 'webp', 'mp4_low', 'mp4_high', 'original'] as const;

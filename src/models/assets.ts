@@ -1,5 +1,4 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
-import { Column, HasMany, Table } from 'sequelize-typescript';
 import { AssetVariant } from './asset_variants';
 import {
   ASSET_KINDS,
@@ -12,6 +11,7 @@ import {
   table,
   text,
 } from './base/columns';
+import { Column, HasMany, Table } from './base/decorators';
 import { ProjectScopedModel } from './base/project-scoped';
 
 export const ASSET_ROLES = [

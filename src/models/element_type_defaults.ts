@@ -1,6 +1,6 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
-import { Column, DataType, HasMany, Table } from 'sequelize-typescript';
 import { integer, table, text } from './base/columns';
+import { Column, DataType, HasMany, Table } from './base/decorators';
 import { BaseModel } from './base/model';
 import { ProjectElementDefault } from './project_element_defaults';
 

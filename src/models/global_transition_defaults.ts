@@ -1,6 +1,6 @@
 import type { CreationOptional } from 'sequelize';
-import { Column, Table } from 'sequelize-typescript';
 import { hexColour, integer, table, text } from './base/columns';
+import { Column, Table } from './base/decorators';
 import { BaseModel } from './base/model';
 
 /** Platform defaults for page transitions (decision D5). */

@@ -1,6 +1,6 @@
 import type { CreationOptional } from 'sequelize';
-import { Column, Table } from 'sequelize-typescript';
 import { boolean, table } from './base/columns';
+import { Column, Table } from './base/decorators';
 import { BaseModel } from './base/model';
 
 /** Platform defaults for the viewer's controls (decision D5). */

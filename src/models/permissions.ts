@@ -1,5 +1,5 @@
-import { Column, Table } from 'sequelize-typescript';
 import { table, text } from './base/columns';
+import { Column, Table } from './base/decorators';
 import { BaseModel } from './base/model';
 
 /** One permission, named `{ACTION}_{ENTITY}` (`READ_USERS`, `CREATE_ASSETS`). */

@@ -1,6 +1,6 @@
 import type { CreationOptional } from 'sequelize';
-import { Column, Table } from 'sequelize-typescript';
 import { ASSET_KINDS, type AssetKind, date, decimal, enumeration, mimeType, table, text } from './base/columns';
+import { Column, Table } from './base/decorators';
 import { ProjectUserModel } from './base/project-user';
 
 export const PRESIGN_PURPOSES = ['upload', 'download'] as const;

@@ -1,5 +1,5 @@
-import { Column, Table } from 'sequelize-typescript';
 import { foreignKey, table } from './base/columns';
+import { Column, Table } from './base/decorators';
 import { REQUIRED_PROJECT } from './base/project-scoped';
 import { ProjectUserModel } from './base/project-user';
 

@@ -1,6 +1,6 @@
 import type { CreationOptional } from 'sequelize';
-import { Column, Table } from 'sequelize-typescript';
 import { boolean, date, enumeration, table } from './base/columns';
+import { Column, Table } from './base/decorators';
 import { ProjectUserModel } from './base/project-user';
 
 export const ACCESS_LEVELS = ['owner', 'editor', 'reviewer', 'viewer'] as const;

@@ -1,6 +1,6 @@
 import type { CreationOptional } from 'sequelize';
-import { Column, Table } from 'sequelize-typescript';
 import { ENVIRONMENTS, type Environment, enumeration, hexColour, integer, table, text } from './base/columns';
+import { Column, Table } from './base/decorators';
 import { lineageIndex } from './base/lineage';
 import { ProjectScopedModel, REQUIRED_PROJECT } from './base/project-scoped';
 

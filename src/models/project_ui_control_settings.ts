@@ -1,6 +1,6 @@
 import type { CreationOptional } from 'sequelize';
-import { Column, Table } from 'sequelize-typescript';
 import { boolean, ENVIRONMENTS, type Environment, enumeration, table, text } from './base/columns';
+import { Column, Table } from './base/decorators';
 import { ProjectScopedModel, REQUIRED_PROJECT } from './base/project-scoped';
 
 /** Per project and environment overrides of the viewer's controls; NULL inherits the global default (D5). */

@@ -1,8 +1,8 @@
 import type { CreationOptional, NonAttribute, Transaction } from 'sequelize';
-import { BeforeDestroy, BeforeRestore, Column, HasMany, Table } from 'sequelize-typescript';
 import { AccessLog } from './access_logs';
 import { Asset } from './assets';
 import { enumeration, table, text } from './base/columns';
+import { BeforeDestroy, BeforeRestore, Column, HasMany, Table } from './base/decorators';
 import { BaseModel } from './base/model';
 import { lockProject } from './base/project-lock';
 import { PresignedUrlRequest } from './presigned_url_requests';

@@ -1,6 +1,6 @@
 import type { CreationOptional } from 'sequelize';
-import { Column, Table } from 'sequelize-typescript';
 import { date, ENVIRONMENTS, type Environment, enumeration, integer, table, text, uuid } from './base/columns';
+import { Column, Table } from './base/decorators';
 import { ProjectUserModel } from './base/project-user';
 
 /**

@@ -1,6 +1,6 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
-import { BelongsTo, Column, Table } from 'sequelize-typescript';
 import { ENVIRONMENTS, type Environment, enumeration, foreignKey, json, table } from './base/columns';
+import { BelongsTo, Column, Table } from './base/decorators';
 import { ProjectScopedModel, REQUIRED_PROJECT } from './base/project-scoped';
 import { PublishEvent } from './publish_events';
 

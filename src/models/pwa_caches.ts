@@ -1,6 +1,6 @@
 import type { CreationOptional } from 'sequelize';
-import { Column, Table } from 'sequelize-typescript';
 import { boolean, date, ENVIRONMENTS, type Environment, enumeration, json, table, text } from './base/columns';
+import { Column, Table } from './base/decorators';
 import { ProjectScopedModel } from './base/project-scoped';
 
 @Table(table('pwa_caches'))

@@ -1,6 +1,6 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
-import { BelongsToMany, Column, HasMany, Table } from 'sequelize-typescript';
 import { table, text } from './base/columns';
+import { BelongsToMany, Column, HasMany, Table } from './base/decorators';
 import type { BelongsToManyMethods } from './base/many-to-many';
 import { BaseModel } from './base/model';
 import { Permission } from './permissions';

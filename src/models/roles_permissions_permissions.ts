@@ -1,4 +1,4 @@
-import { Column, DataType, PrimaryKey, Table } from 'sequelize-typescript';
+import { Column, DataType, PrimaryKey, Table } from './base/decorators';
 import { JoinModel, joinTable } from './base/join-table';
 
 /** roles <-> permissions, the `permissions` of a role. */

@@ -1,6 +1,6 @@
 import type { CreationOptional } from 'sequelize';
-import { Column, Table } from 'sequelize-typescript';
 import { boolean, ENVIRONMENTS, type Environment, enumeration, integer, json, table, text } from './base/columns';
+import { Column, Table } from './base/decorators';
 import { lineageIndex } from './base/lineage';
 import { ProjectScopedModel } from './base/project-scoped';
 

@@ -19,6 +19,10 @@ import {
   type WhereOptions,
 } from 'sequelize';
 import type { Col, Fn, Literal } from 'sequelize/types/utils';
+import { hasherFor, isHashOf, passwordProblem } from '../auth/password';
+import { isTokenDigest, MAX_TOKEN_LENGTH, newToken, tokenDigest } from '../auth/tokens';
+import { AccessLog } from './access_logs';
+import { boolean, date, foreignKey, table, text } from './base/columns';
 import {
   AfterValidate,
   BeforeBulkCreate,
@@ -33,11 +37,7 @@ import {
   HasMany,
   Scopes,
   Table,
-} from 'sequelize-typescript';
-import { hasherFor, isHashOf, passwordProblem } from '../auth/password';
-import { isTokenDigest, MAX_TOKEN_LENGTH, newToken, tokenDigest } from '../auth/tokens';
-import { AccessLog } from './access_logs';
-import { boolean, date, foreignKey, table, text } from './base/columns';
+} from './base/decorators';
 import type { BelongsToManyMethods } from './base/many-to-many';
 import { BaseModel } from './base/model';
 import { inspectWithoutSecrets } from './base/secrets';

@@ -1,5 +1,5 @@
 import type { ModelAttributeColumnOptions } from 'sequelize';
-import { DataType, type TableOptions } from 'sequelize-typescript';
+import { DataType, type TableOptions } from './decorators';
 
 /**
  * Column builders shared by the model files. (Sequelize runs custom

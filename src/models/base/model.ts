@@ -17,6 +17,9 @@ import type {
   UpsertOptions,
 } from 'sequelize';
 import { Op } from 'sequelize';
+import type { User } from '../users';
+import { actorOf, stampValues } from './audit';
+import { foreignKey, text, uuid } from './columns';
 import {
   AfterDestroy,
   AfterRestore,
@@ -34,10 +37,7 @@ import {
   type ModelCtor,
   PrimaryKey,
   ValidationFailed,
-} from 'sequelize-typescript';
-import type { User } from '../users';
-import { actorOf, stampValues } from './audit';
-import { foreignKey, text, uuid } from './columns';
+} from './decorators';
 import { certainlyValid, type ValidationOptions } from './fast-validate';
 import { hideSecretsOfValidation, plainWithOwnJson } from './secrets';
 import { hasSoftCascade, restoreChildren, softDeleteChildren } from './soft-cascade';

@@ -1,7 +1,7 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
-import { BelongsTo, Column } from 'sequelize-typescript';
 import type { Project } from '../projects';
 import { foreignKey } from './columns';
+import { BelongsTo, Column } from './decorators';
 import { BaseModel, projectsModel } from './model';
 
 /**

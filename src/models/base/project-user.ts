@@ -1,7 +1,7 @@
 import type { CreationOptional, NonAttribute } from 'sequelize';
-import { BelongsTo, Column } from 'sequelize-typescript';
 import type { User } from '../users';
 import { foreignKey } from './columns';
+import { BelongsTo, Column } from './decorators';
 import { usersModel } from './model';
 import { ProjectScopedModel } from './project-scoped';
 

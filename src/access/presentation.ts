@@ -1,0 +1,509 @@
+import { type Attributes, QueryTypes, type Sequelize, ValidationError, ValidationErrorItem } from 'sequelize';
+import { assertUuid, isUuid } from '../db/ids';
+import { ENVIRONMENTS, type Environment } from '../models/base/columns';
+import { columnsOf } from '../models/base/metadata';
+import type { ProjectAudioTrack } from '../models/project_audio_tracks';
+import type { ProjectElementDefault } from '../models/project_element_defaults';
+import type { ProjectMembership } from '../models/project_memberships';
+import type { ProjectTransitionSetting } from '../models/project_transition_settings';
+import type { ProjectUiControlSetting } from '../models/project_ui_control_settings';
+import type { Project } from '../models/projects';
+import type { TourPage } from '../models/tour_pages';
+import { USER_SECRET_FIELDS, type User, type UserSecretField } from '../models/users';
+import { type AccessDb, type AccessQueryOptions, sequelizeOf } from './decisions';
+import { pageVisible, presentationVisible, visibilityCtes } from './production-visibility';
+
+/**
+ * The platform's two hot reads, each one SQL statement on PostgreSQL: the
+ * server builds the whole answer as one JSON value (`json_build_object` and
+ * `json_agg` subqueries), so one round trip brings the project and every list,
+ * with no rows multiplied by joins and no model instances to build. pg-mem
+ * cannot run that statement (no `json_build_object`, no correlated subquery),
+ * so in memory the same answer comes from one plain query per table.
+ */
+
+export interface PresentationOptions extends AccessQueryOptions {
+  /**
+   * Who is looking, for a production presentation: a user id, or null for an
+   * anonymous visitor. Given, the rules of D9 apply: a private presentation
+   * its viewer may not see reads as `null`, and pages with `requires_auth` are
+   * left out for a visitor who is not signed in (or is disabled). Left out,
+   * every page is returned (the editor's and the publisher's view).
+   */
+  viewer?: string | null | undefined;
+}
+
+/** A row as plain data: the model's attributes, dates as `Date`, decimals as numbers. */
+export type Row<M extends import('sequelize').Model> = Attributes<M>;
+
+/** A member's user, without its secrets (password, tokens). */
+export type MemberUser = Omit<Attributes<User>, UserSecretField>;
+
+export type EditorMember = Attributes<ProjectMembership> & {
+  /** Null when the user is soft-deleted. */
+  user: MemberUser | null;
+};
+
+/** What a viewer of one environment of a project needs, in one read. */
+export interface Presentation {
+  project: Row<Project>;
+  /** The environment's pages by `sort_order`, then `slug`. */
+  pages: Row<TourPage>[];
+  /** The environment's transition settings (one at most), null where the project has none. */
+  transitionSettings: Row<ProjectTransitionSetting> | null;
+  /** The environment's overrides of the viewer's controls (one at most), null where the project has none. */
+  uiControlSettings: Row<ProjectUiControlSetting> | null;
+  /** The environment's audio tracks by `sort_order` (unordered ones last), then `id`. */
+  audioTracks: Row<ProjectAudioTrack>[];
+  /** The project's element defaults (they have no environment) by `sort_order`, then `element_type`. */
+  elementDefaults: Row<ProjectElementDefault>[];
+}
+
+/** What the editor shows of a project: its pages of one environment and its members with their users. */
+export interface EditorView {
+  project: Row<Project>;
+  /** The environment's pages by `sort_order`, then `slug`. */
+  pages: Row<TourPage>[];
+  /** The memberships (active or not) by `createdAt`, then `id`. */
+  members: EditorMember[];
+}
+
+// ---------------------------------------------------------------------------------------------- the tables
+
+/** How the read gets one table's rows: its columns, and which values need converting back from JSON. */
+interface TableShape {
+  table: string;
+  /** [attribute, quoted column] */
+  columns: [string, string][];
+  dates: string[];
+  decimals: string[];
+}
+
+const DATE_TYPES = new Set(['DATE']);
+const DECIMAL_TYPES = new Set(['DECIMAL', 'FLOAT', 'DOUBLE', 'REAL']);
+
+function shapeOf(sequelize: Sequelize, modelName: string, leaveOut: readonly string[] = []): TableShape {
+  if (!sequelize.isDefined(modelName)) {
+    throw new Error(`${modelName} is not a model of this Sequelize instance: register the package's models`);
+  }
+  const model = sequelize.model(modelName);
+  const shape: TableShape = { table: `"${model.getTableName() as string}"`, columns: [], dates: [], decimals: [] };
+  for (const [name, column] of columnsOf(model)) {
+    if (leaveOut.includes(name)) continue;
+    shape.columns.push([name, `"${column.field ?? name}"`]);
+    const key = column.type.key ?? '';
+    if (DATE_TYPES.has(key)) shape.dates.push(name);
+    else if (DECIMAL_TYPES.has(key)) shape.decimals.push(name);
+  }
+  return shape;
+}
+
+/** JSON and drivers give dates as text and decimals as text or numbers: the typed result has Date and number. */
+function typed<T>(shape: TableShape, row: Record<string, unknown>): T {
+  for (const name of shape.dates) {
+    const value = row[name];
+    if (value != null && !(value instanceof Date)) row[name] = new Date(value as string);
+  }
+  for (const name of shape.decimals) {
+    const value = row[name];
+    if (value != null && typeof value !== 'number') row[name] = Number(value);
+  }
+  return row as T;
+}
+
+function jsonObject(shape: TableShape, alias: string, extra = ''): string {
+  const pairs = shape.columns.map(([name, column]) => `'${name}', ${alias}.${column}`);
+  return `json_build_object(${pairs.join(', ')}${extra})`;
+}
+
+function columnList(shape: TableShape, alias: string): string {
+  return shape.columns.map(([name, column]) => `${alias}.${column} AS "${name}"`).join(', ');
+}
+
+const ORDER = {
+  pages: (x: string) => `${x}.sort_order, ${x}.slug`,
+  audioTracks: (x: string) => `${x}.sort_order, ${x}.id`,
+  elementDefaults: (x: string) => `${x}.sort_order, ${x}.element_type`,
+  members: (x: string) => `${x}."createdAt", ${x}.id`,
+};
+
+interface Shapes {
+  projects: TableShape;
+  pages: TableShape;
+  transitions: TableShape;
+  uiControls: TableShape;
+  audioTracks: TableShape;
+  elementDefaults: TableShape;
+  memberships: TableShape;
+  users: TableShape;
+}
+
+/** Per Sequelize instance (their models may differ), the shapes and the statements built from them. */
+const prepared = new WeakMap<Sequelize, { shapes: Shapes; sql: Map<string, string> }>();
+
+function preparedFor(sequelize: Sequelize) {
+  let entry = prepared.get(sequelize);
+  if (!entry) {
+    entry = {
+      shapes: {
+        projects: shapeOf(sequelize, 'projects'),
+        pages: shapeOf(sequelize, 'tour_pages'),
+        transitions: shapeOf(sequelize, 'project_transition_settings'),
+        uiControls: shapeOf(sequelize, 'project_ui_control_settings'),
+        audioTracks: shapeOf(sequelize, 'project_audio_tracks'),
+        elementDefaults: shapeOf(sequelize, 'project_element_defaults'),
+        memberships: shapeOf(sequelize, 'project_memberships'),
+        // The secrets are never selected, so no path can let them out.
+        users: shapeOf(sequelize, 'users', USER_SECRET_FIELDS),
+      },
+      sql: new Map(),
+    };
+    prepared.set(sequelize, entry);
+  }
+  return entry;
+}
+
+function cached(sequelize: Sequelize, key: string, build: (shapes: Shapes) => string): string {
+  const entry = preparedFor(sequelize);
+  let sql = entry.sql.get(key);
+  if (sql === undefined) {
+    sql = build(entry.shapes);
+    entry.sql.set(key, sql);
+  }
+  return sql;
+}
+
+// ---------------------------------------------------------------------------------------------- arguments
+
+function invalid(field: string, message: string): ValidationError {
+  return new ValidationError(message, [
+    // The value itself stays out of the error: ids come from URLs and headers.
+    new ValidationErrorItem(message, 'validation error', field, '', null as never, 'argument', 'argument', []),
+  ]);
+}
+
+/** Which column finds the project: a UUID is an id, anything else a slug. */
+function projectKey(projectIdOrSlug: unknown): 'id' | 'slug' {
+  if (typeof projectIdOrSlug !== 'string' || projectIdOrSlug === '') {
+    throw invalid('projectIdOrSlug', 'projectIdOrSlug must be a project id (UUID) or slug');
+  }
+  return isUuid(projectIdOrSlug) ? 'id' : 'slug';
+}
+
+function checkEnvironment(environment: unknown): asserts environment is Environment {
+  if (!ENVIRONMENTS.includes(environment as Environment)) {
+    throw invalid('environment', `environment must be one of: ${ENVIRONMENTS.join(', ')}`);
+  }
+}
+
+function checkViewer(environment: Environment, viewer: unknown): void {
+  if (viewer === undefined) return;
+  if (environment !== 'production') {
+    // The rules of D9 are about production; dev and stage content is for members, whom can() decides on.
+    throw invalid('viewer', 'viewer applies to the production presentation only: check access to dev and stage first');
+  }
+  if (viewer !== null) assertUuid('viewer', viewer);
+}
+
+function inMemory(sequelize: Sequelize): boolean {
+  return Boolean((sequelize as { memory?: unknown }).memory);
+}
+
+function queryOptions(options: AccessQueryOptions, bind: unknown[]) {
+  return {
+    bind,
+    type: QueryTypes.SELECT,
+    raw: true,
+    transaction: options.transaction ?? null,
+    ...(options.useMaster === undefined ? {} : { useMaster: options.useMaster }),
+  } as const;
+}
+
+// ---------------------------------------------------------------------------------------------- one statement
+
+/** A list of rows of `shape` as a JSON array, `[]` when there is none. */
+function jsonList(shape: TableShape, where: string, order: string, extra = '', from = `${shape.table} x`): string {
+  return `coalesce((SELECT json_agg(${jsonObject(shape, 'x', extra)} ORDER BY ${order}) FROM ${from} WHERE ${where}), '[]'::json)`;
+}
+
+/** The one row of `shape` as a JSON object, NULL when there is none. */
+function jsonOne(shape: TableShape, where: string): string {
+  return `(SELECT ${jsonObject(shape, 'x')} FROM ${shape.table} x WHERE ${where} LIMIT 1)`;
+}
+
+const ALIVE = (x: string) => `${x}."deletedAt" IS NULL`;
+
+// Parameters: $1 the project's id or slug, $2-$5 the environment (once per ENUM type it is compared with), $6 the viewer.
+function presentationSql(key: 'id' | 'slug', withViewer: boolean) {
+  return (s: Shapes) => {
+    const inProject = (x: string, environment: string) =>
+      `${x}."projectId" = p.id AND ${x}.environment = ${environment} AND ${ALIVE(x)}`;
+    const pageWhere = `${inProject('x', '$2')}${withViewer ? ` AND ${pageVisible('x', 'p')}` : ''}`;
+    const body = `json_build_object(
+  'project', ${jsonObject(s.projects, 'p')},
+  'pages', ${jsonList(s.pages, pageWhere, ORDER.pages('x'))},
+  'transitionSettings', ${jsonOne(s.transitions, inProject('x', '$3'))},
+  'uiControlSettings', ${jsonOne(s.uiControls, inProject('x', '$4'))},
+  'audioTracks', ${jsonList(s.audioTracks, inProject('x', '$5'), ORDER.audioTracks('x'))},
+  'elementDefaults', ${jsonList(s.elementDefaults, `x."projectId" = p.id AND ${ALIVE('x')}`, ORDER.elementDefaults('x'))}
+) AS answer`;
+    const project = `SELECT * FROM ${s.projects.table} WHERE "${key}" = $1 AND "deletedAt" IS NULL`;
+    if (!withViewer) return `SELECT ${body} FROM (${project}) p`;
+    return `WITH project AS (${project}), ${visibilityCtes('SELECT id FROM project', '$6')}
+SELECT ${body} FROM project p WHERE ${presentationVisible('p')}`;
+  };
+}
+
+function editorSql(key: 'id' | 'slug') {
+  return (s: Shapes) => {
+    const user = `'user', CASE WHEN u.id IS NULL THEN NULL ELSE ${jsonObject(s.users, 'u')} END`;
+    const members = jsonList(
+      s.memberships,
+      `x."projectId" = p.id AND ${ALIVE('x')}`,
+      ORDER.members('x'),
+      `, ${user}`,
+      `${s.memberships.table} x LEFT JOIN ${s.users.table} u ON u.id = x."userId" AND ${ALIVE('u')}`,
+    );
+    return `SELECT json_build_object(
+  'project', ${jsonObject(s.projects, 'p')},
+  'pages', ${jsonList(s.pages, `x."projectId" = p.id AND x.environment = $2 AND ${ALIVE('x')}`, ORDER.pages('x'))},
+  'members', ${members}
+) AS answer
+FROM ${s.projects.table} p WHERE p."${key}" = $1 AND ${ALIVE('p')}`;
+  };
+}
+
+function typedPresentation(shapes: Shapes, answer: Record<string, unknown>): Presentation {
+  const list = (shape: TableShape, rows: unknown) =>
+    (rows as Record<string, unknown>[]).map((row) => typed(shape, row));
+  const one = (shape: TableShape, row: unknown) => (row ? typed(shape, row as Record<string, unknown>) : null);
+  return {
+    project: typed(shapes.projects, answer.project as Record<string, unknown>),
+    pages: list(shapes.pages, answer.pages),
+    transitionSettings: one(shapes.transitions, answer.transitionSettings),
+    uiControlSettings: one(shapes.uiControls, answer.uiControlSettings),
+    audioTracks: list(shapes.audioTracks, answer.audioTracks),
+    elementDefaults: list(shapes.elementDefaults, answer.elementDefaults),
+  } as Presentation;
+}
+
+function typedEditorView(shapes: Shapes, answer: Record<string, unknown>): EditorView {
+  return {
+    project: typed(shapes.projects, answer.project as Record<string, unknown>),
+    pages: (answer.pages as Record<string, unknown>[]).map((row) => typed(shapes.pages, row)),
+    members: (answer.members as Record<string, unknown>[]).map((row) => {
+      const member = typed<EditorMember>(shapes.memberships, row);
+      if (member.user) typed(shapes.users, member.user as unknown as Record<string, unknown>);
+      return member;
+    }),
+  } as EditorView;
+}
+
+async function oneAnswer(
+  sequelize: Sequelize,
+  sql: string,
+  bind: unknown[],
+  options: AccessQueryOptions,
+): Promise<Record<string, unknown> | null> {
+  const rows = (await sequelize.query(sql, queryOptions(options, bind))) as { answer: Record<string, unknown> }[];
+  return rows[0]?.answer ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------- query per table
+
+async function select(
+  sequelize: Sequelize,
+  sql: string,
+  bind: unknown[],
+  options: AccessQueryOptions,
+): Promise<Record<string, unknown>[]> {
+  return (await sequelize.query(sql, queryOptions(options, bind))) as Record<string, unknown>[];
+}
+
+function selectFrom(shape: TableShape, where: string, order?: string): string {
+  return `SELECT ${columnList(shape, 'x')} FROM ${shape.table} x WHERE ${where}${order ? ` ORDER BY ${order}` : ''}`;
+}
+
+/** The project row, and, with a viewer, whether they may see the presentation. */
+async function projectByQueries(
+  sequelize: Sequelize,
+  shapes: Shapes,
+  key: 'id' | 'slug',
+  projectIdOrSlug: string,
+  viewer: string | null | undefined,
+  options: AccessQueryOptions,
+): Promise<Record<string, unknown> | undefined> {
+  const where = `x."${key}" = $1 AND ${ALIVE('x')}`;
+  if (viewer === undefined)
+    return (await select(sequelize, selectFrom(shapes.projects, where), [projectIdOrSlug], options))[0];
+  const sql = `WITH project AS (SELECT * FROM ${shapes.projects.table} WHERE "${key}" = $1 AND "deletedAt" IS NULL), ${visibilityCtes('SELECT id FROM project', '$2')}
+SELECT ${columnList(shapes.projects, 'p')} FROM project p WHERE ${presentationVisible('p')}`;
+  return (await select(sequelize, sql, [projectIdOrSlug, viewer], options))[0];
+}
+
+function pagesByQueries(
+  sequelize: Sequelize,
+  shapes: Shapes,
+  projectId: string,
+  environment: Environment,
+  viewer: string | null | undefined,
+  options: AccessQueryOptions,
+) {
+  const where = `x."projectId" = $1 AND x.environment = $2 AND ${ALIVE('x')}`;
+  if (viewer === undefined) {
+    return select(sequelize, selectFrom(shapes.pages, where, ORDER.pages('x')), [projectId, environment], options);
+  }
+  const sql = `WITH ${visibilityCtes('$1', '$3')}
+SELECT ${columnList(shapes.pages, 'x')} FROM ${shapes.pages.table} x JOIN ${shapes.projects.table} p ON p.id = x."projectId"
+  WHERE ${where} AND ${pageVisible('x', 'p')} ORDER BY ${ORDER.pages('x')}`;
+  return select(sequelize, sql, [projectId, environment, viewer], options);
+}
+
+/** @internal The presentation from one query per table (pg-mem's path; on PostgreSQL, tests compare it with the one statement). */
+export async function presentationByQueries(
+  sequelize: Sequelize,
+  projectIdOrSlug: string,
+  environment: Environment,
+  options: PresentationOptions,
+): Promise<Presentation | null> {
+  const { shapes } = preparedFor(sequelize);
+  const project = await projectByQueries(
+    sequelize,
+    shapes,
+    projectKey(projectIdOrSlug),
+    projectIdOrSlug,
+    options.viewer,
+    options,
+  );
+  if (!project) return null;
+  const id = project.id as string;
+  const inEnvironment = `x."projectId" = $1 AND x.environment = $2 AND ${ALIVE('x')}`;
+  const pages = await pagesByQueries(sequelize, shapes, id, environment, options.viewer, options);
+  const [transition] = await select(
+    sequelize,
+    selectFrom(shapes.transitions, inEnvironment),
+    [id, environment],
+    options,
+  );
+  const [uiControls] = await select(
+    sequelize,
+    selectFrom(shapes.uiControls, inEnvironment),
+    [id, environment],
+    options,
+  );
+  const audioTracks = await select(
+    sequelize,
+    selectFrom(shapes.audioTracks, inEnvironment, ORDER.audioTracks('x')),
+    [id, environment],
+    options,
+  );
+  const elementDefaults = await select(
+    sequelize,
+    selectFrom(shapes.elementDefaults, `x."projectId" = $1 AND ${ALIVE('x')}`, ORDER.elementDefaults('x')),
+    [id],
+    options,
+  );
+  return typedPresentation(shapes, {
+    project,
+    pages,
+    transitionSettings: transition ?? null,
+    uiControlSettings: uiControls ?? null,
+    audioTracks,
+    elementDefaults,
+  });
+}
+
+/** @internal The editor's view from one query per table (pg-mem's path). */
+export async function editorViewByQueries(
+  sequelize: Sequelize,
+  projectIdOrSlug: string,
+  environment: Environment,
+  options: AccessQueryOptions,
+): Promise<EditorView | null> {
+  const { shapes } = preparedFor(sequelize);
+  const key = projectKey(projectIdOrSlug);
+  const [project] = await select(
+    sequelize,
+    selectFrom(shapes.projects, `x."${key}" = $1 AND ${ALIVE('x')}`),
+    [projectIdOrSlug],
+    options,
+  );
+  if (!project) return null;
+  const id = project.id as string;
+  const pages = await pagesByQueries(sequelize, shapes, id, environment, undefined, options);
+  const members = await select(
+    sequelize,
+    selectFrom(shapes.memberships, `x."projectId" = $1 AND ${ALIVE('x')}`, ORDER.members('x')),
+    [id],
+    options,
+  );
+  const userIds = [...new Set(members.map((member) => member.userId).filter((userId) => userId != null))];
+  const users = new Map<unknown, Record<string, unknown>>();
+  if (userIds.length > 0) {
+    const placeholders = userIds.map((_, i) => `$${i + 1}`).join(', ');
+    const rows = await select(
+      sequelize,
+      selectFrom(shapes.users, `x.id IN (${placeholders}) AND ${ALIVE('x')}`),
+      userIds,
+      options,
+    );
+    for (const row of rows) users.set(row.id, row);
+  }
+  for (const member of members) member.user = users.get(member.userId) ?? null;
+  return typedEditorView(shapes, { project, pages, members });
+}
+
+// ---------------------------------------------------------------------------------------------- the reads
+
+/**
+ * A project's presentation of one environment, in one SQL statement: the
+ * project's fields, its pages in order with their UI schemas, the
+ * environment's transition and control settings and audio tracks, and the
+ * project's element defaults; soft-deleted rows left out. `projectIdOrSlug` is
+ * an id when it is a UUID, a slug otherwise. Resolves to null when there is no
+ * such project, or (with `options.viewer`) when the viewer may not see its
+ * presentation.
+ *
+ *     const shown = await loadPresentation(db, 'my-tour', 'production', { viewer: req.user?.id ?? null });
+ *     if (!shown) return res.sendStatus(404);
+ */
+export async function loadPresentation(
+  db: AccessDb,
+  projectIdOrSlug: string,
+  environment: Environment,
+  options: PresentationOptions = {},
+): Promise<Presentation | null> {
+  const key = projectKey(projectIdOrSlug);
+  checkEnvironment(environment);
+  checkViewer(environment, options.viewer);
+  const sequelize = sequelizeOf(db);
+  if (inMemory(sequelize)) return presentationByQueries(sequelize, projectIdOrSlug, environment, options);
+  const withViewer = options.viewer !== undefined;
+  const sql = cached(sequelize, `presentation:${key}:${withViewer}`, presentationSql(key, withViewer));
+  const bind: unknown[] = [projectIdOrSlug, environment, environment, environment, environment];
+  if (withViewer) bind.push(options.viewer);
+  const answer = await oneAnswer(sequelize, sql, bind, options);
+  return answer ? typedPresentation(preparedFor(sequelize).shapes, answer) : null;
+}
+
+/**
+ * The editor's read of a project, in one SQL statement: the project's fields,
+ * its pages of `environment` in order, and its memberships (active or not)
+ * with their users, whose secrets are never selected. Soft-deleted rows are
+ * left out (a member whose user is deleted has `user: null`). Resolves to null
+ * when there is no such project.
+ */
+export async function loadEditorView(
+  db: AccessDb,
+  projectIdOrSlug: string,
+  environment: Environment,
+  options: AccessQueryOptions = {},
+): Promise<EditorView | null> {
+  const key = projectKey(projectIdOrSlug);
+  checkEnvironment(environment);
+  const sequelize = sequelizeOf(db);
+  if (inMemory(sequelize)) return editorViewByQueries(sequelize, projectIdOrSlug, environment, options);
+  const sql = cached(sequelize, `editor:${key}`, editorSql(key));
+  const answer = await oneAnswer(sequelize, sql, [projectIdOrSlug, environment], options);
+  return answer ? typedEditorView(preparedFor(sequelize).shapes, answer) : null;
+}
