@@ -251,6 +251,15 @@ describe("NULLs in comparisons, IN lists and NOT (SQL's three-valued logic)", ()
     expect(await db.projects.findAll({ where: { id: [] } })).toEqual([]);
   });
 
+  test('IN on a timestamp under an OR compares timestamps', async () => {
+    const { db, named } = await projects();
+    const found = await db.projects.findAll({
+      where: { [Op.or]: [{ createdAt: [named.createdAt, named.createdAt] }, { name: 'Nobody' }] },
+    });
+    expect(names(found)).toEqual(names(await db.projects.findAll({ where: { createdAt: named.createdAt } })));
+    expect(names(found)).toContain('Named');
+  });
+
   test('<> on an indexed column leaves out the rows where it is NULL', async () => {
     const { db, named } = await projects();
     const inProject = await build.tourPage(db, { projectId: named.id });

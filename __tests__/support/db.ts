@@ -36,8 +36,8 @@ async function ensureWorkerDatabase(): Promise<string> {
 }
 
 /**
- * What the worker database's schema is: its tables, columns, indexes, constraints, ENUMs and the
- * migrations it ran, as one hash (a few milliseconds).
+ * What the worker database's schema is: its tables, columns, indexes, constraints, ENUMs, triggers,
+ * functions and the migrations it ran, as one hash (some 7 ms).
  */
 const SCHEMA_FINGERPRINT = `
   SELECT md5(string_agg(part, ',' ORDER BY part)) AS fingerprint FROM (
@@ -47,6 +47,8 @@ const SCHEMA_FINGERPRINT = `
     UNION ALL SELECT conrelid::regclass::text || ':' || pg_get_constraintdef(oid)
       FROM pg_constraint WHERE connamespace = 'public'::regnamespace
     UNION ALL SELECT typname || ':' || enumlabel FROM pg_enum JOIN pg_type ON pg_type.oid = enumtypid
+    UNION ALL SELECT tgrelid::regclass::text || ':' || tgname FROM pg_trigger WHERE NOT tgisinternal
+    UNION ALL SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace
     UNION ALL SELECT name FROM "${MIGRATION_TABLE}"
   ) AS parts`;
 

@@ -18,13 +18,15 @@ import { tokenize } from './sql-tokens';
  * - `col IN (a, a)` returns each row once per copy of its value;
  * - `col NOT IN (...)` fails on an empty table and returns NULLs.
  *
- * And its IN is false where PostgreSQL's is NULL (`NULL IN (1)`,
- * `2 IN (1, NULL)`), which matters under a NOT.
+ * And its IN outside an index (under an OR, say) compares with the list's
+ * type, not the column's (a timestamp is never IN a list of timestamps), and
+ * is false where PostgreSQL's is NULL (`NULL IN (1)`, `2 IN (1, NULL)`),
+ * which matters under a NOT.
  *
  * Written as `NOT (col IS NULL)`, `NOT (a = b)`, `NOT (col BETWEEN a AND b)`,
- * IN lists without repeated values and, where the answer may be NULL, as a
- * CASE that spells out SQL's three-valued IN, they are evaluated as
- * expressions, which pg-mem gets right at any table size.
+ * IN as ORs of equalities and, where the answer may be NULL, as a CASE that
+ * spells out SQL's three-valued IN, they are evaluated as expressions, which
+ * pg-mem gets right at any table size.
  */
 const NEEDS_AST_FIX = /\bIS\s+NOT\s+NULL\b|\bNOT\b|<>|!=|\bIN\s*\(|\bI?LIKE\b/i;
 
@@ -92,17 +94,23 @@ function pushedInward(operand: Expr): Expr | undefined {
   };
 }
 
+/**
+ * `x = a OR x = b ...` for `x IN (a, b, ...)`, the ORs in a balanced tree (deep chains would recurse once per
+ * value). pg-mem's own IN compares its values with the list's type, not the column's: a timestamp is never
+ * IN a list of timestamps written as text.
+ */
+function anyEqual(x: Expr, values: Expr[]): Expr {
+  if (values.length === 1) return { type: 'binary', op: '=', left: x, right: values[0] as Expr };
+  const half = Math.ceil(values.length / 2);
+  return { type: 'binary', op: 'OR', left: anyEqual(x, values.slice(0, half)), right: anyEqual(x, values.slice(half)) };
+}
+
 /** `x [NOT] IN (list)` with SQL's NULLs: NULL when x is NULL, or when nothing matches and the list holds NULL. */
 function threeValuedIn(x: Expr, list: Expr[], negated: boolean): Expr {
   const values = list.filter((value) => value.type !== 'null');
   const otherwise = values.length < list.length ? NULL_BOOLEAN : bool(negated);
   const whens = [{ when: { type: 'unary', op: 'IS NULL', operand: x } as Expr, value: NULL_BOOLEAN }];
-  if (values.length > 0) {
-    whens.push({
-      when: { type: 'binary', op: 'IN', left: x, right: { type: 'list', expressions: values } },
-      value: bool(!negated),
-    });
-  }
+  if (values.length > 0) whens.push({ when: anyEqual(x, values), value: bool(!negated) });
   // The ELSE as a last WHEN TRUE: pg-mem appends an ELSE to the tree's own list of WHENs, which would grow the
   // cached tree (see prepareShaped) at every call.
   whens.push({ when: bool(true), value: otherwise });
@@ -199,12 +207,12 @@ function filterMapper(): ReturnType<Parser['astMapper']> {
       if ((mapped.op !== 'IN' && mapped.op !== 'NOT IN') || mapped.right.type === 'select') return mapped;
       // `x IN ('a')` parses with a plain value on the right, not a list of one.
       const list = distinct(mapped.right.type === 'list' ? mapped.right.expressions : [mapped.right]);
-      // `IN (NULL)` (Sequelize's empty array) has no type pg-mem can work out: spelled out too.
-      const onlyNulls = list.every((value) => value.type === 'null');
-      if (mapped.op === 'NOT IN' || negations > 0 || onlyNulls) {
+      const values = list.filter((value) => value.type !== 'null');
+      // Where only TRUE counts, a NULL in the list changes nothing: x is one of the other values or not.
+      if (mapped.op === 'NOT IN' || negations > 0 || values.length === 0) {
         return threeValuedIn(mapped.left, list, mapped.op === 'NOT IN');
       }
-      return { ...mapped, right: { type: 'list', expressions: list } };
+      return anyEqual(mapped.left, values);
     },
     ternary: (expr) => {
       const mapped = defaults.super().ternary(expr);
@@ -285,17 +293,11 @@ function shapeOf(sql: string, parameters: readonly (string | null)[]): { shape: 
 }
 
 function bindValues(statements: Statement[], values: readonly (string | null)[]): Statement[] {
-  binder ??= (parser as Parser).astMapper((defaults) => ({
+  binder ??= (parser as Parser).astMapper(() => ({
     parameter: (parameter) => {
       const value = boundValues[Number(parameter.name.slice(1)) - 1];
       if (value === undefined) throw new Error(`no value for the query parameter ${parameter.name}`);
       return value === null ? { type: 'null' } : { type: 'string', value };
-    },
-    // Values that were parameters in the shape may repeat once bound: IN lists lose the repeats here.
-    binary: (expr) => {
-      const mapped = defaults.super().binary(expr);
-      if (mapped?.type !== 'binary' || mapped.op !== 'IN' || mapped.right.type !== 'list') return mapped;
-      return { ...mapped, right: { ...mapped.right, expressions: distinct(mapped.right.expressions) } };
     },
   }));
   boundValues = values;
