@@ -46,6 +46,7 @@ export {
   type AccessRule,
   CRUD_ACTIONS,
   type CrudAction,
+  type CrudRules,
   ENTITY_RULES,
   LEVELS_ASCENDING,
   type LevelRule,
@@ -78,6 +79,7 @@ export {
   resolveProject,
   rollbackPublish,
 } from './content/publish';
+export type { RemoveReason } from './content/publish-plan';
 export {
   formatPublishPreview,
   type PreviewCreate,
@@ -87,6 +89,7 @@ export {
   type PublishPreview,
   previewPublish,
 } from './content/publish-preview';
+export type { CopiedTableName } from './content/publish-tables';
 export {
   PERMISSION_ACTIONS,
   PERMISSION_ENTITIES,

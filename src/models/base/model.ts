@@ -142,6 +142,7 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
   // hooks: a validation error keeps no secret value, whichever write path (create, update, bulkCreate, upsert,
   // importRows) raised it
 
+  /** @internal A hook: a validation error keeps no secret value. */
   @ValidationFailed
   static hideSecretValues(row: AnyBase, _options: unknown, error: unknown): void {
     hideSecretsOfValidation(error, (row.constructor as typeof BaseModel).secretFields);
