@@ -26,6 +26,11 @@ jest.mock('uuid', () => ({
   ...jest.requireActual<object>('uuid'),
   v4: () => (globalThis as { nextDifferentialUuid?: () => string }).nextDifferentialUuid?.() ?? '',
 }));
+// The ids the package makes itself (a publish's event and snapshot), likewise.
+jest.mock('node:crypto', () => ({
+  ...jest.requireActual<object>('node:crypto'),
+  randomUUID: () => (globalThis as { nextDifferentialUuid?: () => string }).nextDifferentialUuid?.() ?? '',
+}));
 let uuidCounter = 0;
 (globalThis as { nextDifferentialUuid?: () => string }).nextDifferentialUuid = () => {
   uuidCounter += 1;
