@@ -1,7 +1,8 @@
-import { InMemoryUnsupportedError } from '../../src';
+import { createDb, InMemoryUnsupportedError } from '../../src';
 import { rewriteJoinGroups } from '../../src/memory/join-groups';
 import { prepareForPgMem } from '../../src/memory/rewrite';
 import { classify, transactionGate } from '../../src/memory/transactions';
+import { migrate } from '../../src/migrations/runner';
 import { build, createTestDb, type TestDb } from '../../src/testing';
 import { SETUP_TIMEOUT_MS } from '../support/db';
 
@@ -149,4 +150,19 @@ describe('one transaction at a time in memory', () => {
     },
     SETUP_TIMEOUT_MS,
   );
+});
+
+describe('LIKE in memory', () => {
+  test('a pattern with characters that a unicode regular expression may not escape (-) matches as on PostgreSQL', async () => {
+    const db = createDb({ inMemory: true, logging: false });
+    try {
+      await migrate(db.sequelize);
+      await db.projects.create({ name: 'A', slug: 'reset-token-4f1c' });
+      const { Op } = db.Sequelize;
+      expect(await db.projects.count({ where: { slug: { [Op.like]: 'reset-token-%' } } })).toBe(1);
+      expect(await db.projects.count({ where: { slug: { [Op.like]: 'reset-tok_n-4f1c' } } })).toBe(1);
+    } finally {
+      await db.sequelize.close();
+    }
+  });
 });

@@ -28,13 +28,13 @@ function patternRegExp(pattern: string, ignoreCase: boolean): RegExp {
       if (next === undefined) {
         throw Object.assign(new Error('LIKE pattern must not end with escape character'), { code: '22025' });
       }
-      source += next.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+      source += next.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     } else if (character === '%') {
       source += '[\\s\\S]*';
     } else if (character === '_') {
       source += '[\\s\\S]';
     } else {
-      source += character.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+      source += character.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     }
   }
   const regExp = new RegExp(`^${source}$`, ignoreCase ? 'iu' : 'u');
