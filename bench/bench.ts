@@ -236,6 +236,22 @@ function operations(subjects: Subjects, fixture: Fixture): Operation[] {
       },
     },
     {
+      name: 'presentation, prepared (loadPresentation with prepared: true; raw: a named statement)',
+      times: 100,
+      target: presentationTarget,
+      run: {
+        package: (i) => loadPresentation(db, projectId(i), environment, { prepared: true }),
+        raw: async (i) =>
+          (
+            await pool.query({
+              name: 'raw_presentation',
+              text: RAW_PRESENTATION,
+              values: [projectId(i), environment, environment, environment, environment],
+            })
+          ).rows[0]?.answer ?? null,
+      },
+    },
+    {
       name: 'presentation for a signed-in viewer (loadPresentation with D9)',
       times: 100,
       target: presentationTarget,
@@ -252,6 +268,17 @@ function operations(subjects: Subjects, fixture: Fixture): Operation[] {
         package: (i) => loadEditorView(db, projectId(i), environment),
         plain: (i) => plain.projects.findOne({ where: { id: projectId(i) }, include: editorIncludes() }),
         raw: (i) => rawAnswer(pool, RAW_EDITOR_VIEW, [projectId(i), environment]),
+      },
+    },
+    {
+      name: 'editor view, prepared (loadEditorView with prepared: true; raw: a named statement)',
+      times: 100,
+      target: presentationTarget,
+      run: {
+        package: (i) => loadEditorView(db, projectId(i), environment, { prepared: true }),
+        raw: async (i) =>
+          (await pool.query({ name: 'raw_editor_view', text: RAW_EDITOR_VIEW, values: [projectId(i), environment] }))
+            .rows[0]?.answer ?? null,
       },
     },
     {
@@ -548,7 +575,11 @@ async function main() {
   const hashing = await passwords(Number(process.env.BCRYPT_ROUNDS));
 
   const lines: string[] = [];
-  lines.push('# Benchmark results', '');
+  lines.push(
+    '# Benchmark results',
+    '',
+    `\`npm run bench\`, ${new Date().toISOString().slice(0, 10)} (BENCH_ROUNDS=${ROUNDS}).`,
+  );
   lines.push(
     `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}.`,
     `Node ${process.versions.node}, PostgreSQL ${rows[0]?.server_version}, sequelize ${version('sequelize')}, sequelize-typescript ${version('sequelize-typescript')}, pg ${version('pg')}, pg-mem ${version('pg-mem')}, bcryptjs ${version('bcryptjs')}.`,

@@ -37,6 +37,7 @@ export {
   type MemberUser,
   type Presentation,
   type PresentationOptions,
+  type ReadOptions,
   type Row,
 } from './access/presentation';
 export {

@@ -3,23 +3,14 @@ import { UniqueConstraintError } from 'sequelize';
 import { ImportValidationError, importRows, isBcryptHash } from '../../src';
 import { build } from '../../src/testing/factories';
 import { useTestDatabase } from '../support/db';
+import { pagesToImport } from './rows';
 
 const t = useTestDatabase();
-
-function pages(projectId: string, from: number, count: number) {
-  return Array.from({ length: count }, (_, i) => ({
-    name: `Page ${from + i}`,
-    slug: `page-${from + i}`,
-    projectId,
-    importHash: `import-${from + i}`,
-    ui_schema_json: { elements: [{ type: 'hotspot', i: from + i }] },
-  }));
-}
 
 describe('importRows', () => {
   test('inserts every row with its defaults, in batches', async () => {
     const project = await build.project(t.db);
-    expect(await importRows(t.db.tour_pages, pages(project.id, 0, 25), { batchSize: 10 })).toEqual({
+    expect(await importRows(t.db.tour_pages, pagesToImport(project.id, 0, 25), { batchSize: 10 })).toEqual({
       inserted: 25,
       skipped: 0,
     });
@@ -31,15 +22,15 @@ describe('importRows', () => {
 
   test('skips rows whose importHash is already there, or earlier in the same import', async () => {
     const project = await build.project(t.db);
-    await importRows(t.db.tour_pages, pages(project.id, 0, 10));
-    const again = [...pages(project.id, 5, 10), ...pages(project.id, 14, 2)];
+    await importRows(t.db.tour_pages, pagesToImport(project.id, 0, 10));
+    const again = [...pagesToImport(project.id, 5, 10), ...pagesToImport(project.id, 14, 2)];
     expect(await importRows(t.db.tour_pages, again)).toEqual({ inserted: 6, skipped: 6 });
     expect(await t.db.tour_pages.count()).toBe(16);
   });
 
   test('an invalid row names itself and leaves nothing written', async () => {
     const project = await build.project(t.db);
-    const rows = pages(project.id, 0, 5);
+    const rows = pagesToImport(project.id, 0, 5);
     rows[3] = { ...rows[3], slug: 'not a slug' } as (typeof rows)[number];
     const error = (await importRows(t.db.tour_pages, rows).catch((e: unknown) => e)) as ImportValidationError;
     expect(error).toBeInstanceOf(ImportValidationError);
@@ -50,7 +41,7 @@ describe('importRows', () => {
 
   test('a conflict other than importHash fails the import', async () => {
     const project = await build.project(t.db);
-    const rows = pages(project.id, 0, 2).map((row) => ({ ...row, slug: 'same' }));
+    const rows = pagesToImport(project.id, 0, 2).map((row) => ({ ...row, slug: 'same' }));
     await expect(importRows(t.db.tour_pages, rows)).rejects.toBeInstanceOf(UniqueConstraintError);
   });
 
@@ -146,7 +137,7 @@ describe('importRows: what goes in comes back (COPY on PostgreSQL, INSERT on pg-
 
   test('an invalid row in a later batch leaves the earlier batches unwritten too', async () => {
     const project = await build.project(t.db);
-    const rows = pages(project.id, 0, 30);
+    const rows = pagesToImport(project.id, 0, 30);
     rows[25] = { ...rows[25], name: '' } as (typeof rows)[number];
     const error = await importRows(t.db.tour_pages, rows, { batchSize: 10 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImportValidationError);
@@ -157,8 +148,8 @@ describe('importRows: what goes in comes back (COPY on PostgreSQL, INSERT on pg-
   test('duplicates within the import across batches: the first one is written', async () => {
     const project = await build.project(t.db);
     const rows = [
-      ...pages(project.id, 0, 5),
-      ...pages(project.id, 0, 5).map((row) => ({ ...row, slug: `${row.slug}-again` })),
+      ...pagesToImport(project.id, 0, 5),
+      ...pagesToImport(project.id, 0, 5).map((row) => ({ ...row, slug: `${row.slug}-again` })),
     ];
     expect(await importRows(t.db.tour_pages, rows, { batchSize: 3 })).toEqual({ inserted: 5, skipped: 5 });
     expect((await t.db.tour_pages.findAll()).map((page) => page.slug).sort()).toEqual([

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ValidationError } from 'sequelize';
+import { type IncludeOptions, ValidationError } from 'sequelize';
 import {
   type Db,
   type EditorView,
@@ -47,21 +47,24 @@ type Plain = Record<string, unknown>;
 const plain = (row: { get(options: { plain: true }): unknown }) => row.get({ plain: true }) as Plain;
 const decimals = (row: Plain) => ({ ...row, volume: row.volume == null ? row.volume : Number(row.volume) });
 
+/** The environment's pages, in presentation order, as an include reads them. */
+const pagesOf = (environment: Environment): IncludeOptions => ({
+  association: 'tour_pages_project',
+  where: { environment },
+  required: false,
+  separate: true,
+  order: [
+    ['sort_order', 'ASC'],
+    ['slug', 'ASC'],
+  ],
+});
+
 /** The presentation as Sequelize includes read it, without the viewer's rules. */
 async function presentationByIncludes(lookup: Lookup, environment: Environment): Promise<Presentation | null> {
   const found = await db().projects.findOne({
     where: lookup,
     include: [
-      {
-        association: 'tour_pages_project',
-        where: { environment },
-        required: false,
-        separate: true,
-        order: [
-          ['sort_order', 'ASC'],
-          ['slug', 'ASC'],
-        ],
-      },
+      pagesOf(environment),
       { association: 'project_transition_settings_project', where: { environment }, required: false, separate: true },
       { association: 'project_ui_control_settings_project', where: { environment }, required: false, separate: true },
       {
@@ -146,16 +149,7 @@ async function editorViewByIncludes(lookup: Lookup, environment: Environment): P
   const found = await db().projects.findOne({
     where: lookup,
     include: [
-      {
-        association: 'tour_pages_project',
-        where: { environment },
-        required: false,
-        separate: true,
-        order: [
-          ['sort_order', 'ASC'],
-          ['slug', 'ASC'],
-        ],
-      },
+      pagesOf(environment),
       {
         association: 'project_memberships_project',
         separate: true,

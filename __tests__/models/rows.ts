@@ -41,3 +41,14 @@ export const MODEL_TABLES = Object.keys(MODEL_FACTORIES) as ModelTable[];
 export function modelOf(db: Db, table: TableName): typeof db.projects {
   return db[table] as unknown as typeof db.projects;
 }
+
+/** Pages to import into a project: `Page n`, `page-n`, importHash `import-n`, a small UI schema. */
+export function pagesToImport(projectId: string, from: number, count: number) {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `Page ${from + i}`,
+    slug: `page-${from + i}`,
+    projectId,
+    importHash: `import-${from + i}`,
+    ui_schema_json: { elements: [{ type: 'hotspot', i: from + i }] },
+  }));
+}

@@ -1,6 +1,7 @@
 import { DatabaseError, UniqueConstraintError } from 'sequelize';
 import { createDb, importRows } from '../../src';
 import { build } from '../../src/testing/factories';
+import { pagesToImport } from '../models/rows';
 import { useTestDatabase } from '../support/db';
 import { urlOf, workerDatabase } from '../support/server';
 
@@ -8,22 +9,13 @@ import { urlOf, workerDatabase } from '../support/server';
 
 const t = useTestDatabase();
 
-function pages(projectId: string, from: number, count: number) {
-  return Array.from({ length: count }, (_, i) => ({
-    name: `Page ${from + i}`,
-    slug: `page-${from + i}`,
-    projectId,
-    importHash: `import-${from + i}`,
-  }));
-}
-
 describe('importRows on PostgreSQL', () => {
   test('streams with COPY into a temporary table, then one INSERT ... SELECT a batch', async () => {
     const project = await build.project(t.db);
     const statements: string[] = [];
     const db = createDb({ url: urlOf(workerDatabase()), logging: (sql: string) => statements.push(sql) });
     try {
-      expect(await importRows(db.tour_pages, pages(project.id, 0, 25), { batchSize: 10 })).toEqual({
+      expect(await importRows(db.tour_pages, pagesToImport(project.id, 0, 25), { batchSize: 10 })).toEqual({
         inserted: 25,
         skipped: 0,
       });
@@ -41,9 +33,9 @@ describe('importRows on PostgreSQL', () => {
     const project = await build.project(t.db);
     await t.db.sequelize.transaction(async (transaction) => {
       await t.db.tour_pages.create({ name: 'Kept', slug: 'kept', projectId: project.id }, { transaction });
-      const rows = pages(project.id, 0, 3).map((row) => ({ ...row, slug: 'same' }));
+      const rows = pagesToImport(project.id, 0, 3).map((row) => ({ ...row, slug: 'same' }));
       await expect(importRows(t.db.tour_pages, rows, { transaction })).rejects.toBeInstanceOf(UniqueConstraintError);
-      expect(await importRows(t.db.tour_pages, pages(project.id, 10, 2), { transaction })).toEqual({
+      expect(await importRows(t.db.tour_pages, pagesToImport(project.id, 10, 2), { transaction })).toEqual({
         inserted: 2,
         skipped: 0,
       });
@@ -59,7 +51,10 @@ describe('importRows on PostgreSQL', () => {
       'ALTER TABLE tour_pages DROP CONSTRAINT tour_pages_source_key_length, ALTER COLUMN source_key TYPE integer USING NULL',
     );
     try {
-      const rows = pages(project.id, 0, 3).map((row, i) => ({ ...row, source_key: i === 2 ? 'hunter2-secret' : '7' }));
+      const rows = pagesToImport(project.id, 0, 3).map((row, i) => ({
+        ...row,
+        source_key: i === 2 ? 'hunter2-secret' : '7',
+      }));
       const error = (await importRows(t.db.tour_pages, rows).catch((e: unknown) => e)) as Error;
       expect(error).toBeInstanceOf(DatabaseError);
       expect(error.message).toMatch(/row 2, column source_key/);

@@ -4,7 +4,7 @@
  * reads (README, "Fast reads"): lean `raw: true` reads for the project by key
  * and the 100 pages, `loadEditorView` for the project with its production
  * pages and members, `loadPresentation` for the presentation when the build
- * has them.
+ * has them, both as prepared statements (as raw pg's and drizzle's are).
  */
 import { join } from 'node:path';
 import type * as Package from '../../dist';
@@ -23,7 +23,12 @@ export function define(url: string): Package.Db {
 
 type LoadPresentation = (db: Package.Db, ...args: unknown[]) => Promise<unknown>;
 type EditorView = { project: object; pages: unknown[]; members: unknown[] } | null;
-type LoadEditorView = (db: Package.Db, projectId: string, environment: Environment) => Promise<EditorView>;
+type LoadEditorView = (
+  db: Package.Db,
+  projectId: string,
+  environment: Environment,
+  options?: { prepared?: boolean },
+) => Promise<EditorView>;
 
 export function setup(url: string): Promise<Contender> {
   return build(url, true);
@@ -46,7 +51,7 @@ async function build(url: string, useLoadPresentation: boolean): Promise<Contend
   if (useLoadPresentation && typeof loadView === 'function') {
     // The same lists under the aliases the checks read.
     ops.projectWithPagesMembers = async (id) => {
-      const view = await loadView(db, id, 'production');
+      const view = await loadView(db, id, 'production', { prepared: true });
       return view && { ...view.project, tour_pages_project: view.pages, project_memberships_project: view.members };
     };
   }
@@ -55,7 +60,7 @@ async function build(url: string, useLoadPresentation: boolean): Promise<Contend
   if (useLoadPresentation && typeof load === 'function') {
     ops.presentation =
       load.length >= 3
-        ? (projectId: string, environment: Environment) => load(db, projectId, environment)
+        ? (projectId: string, environment: Environment) => load(db, projectId, environment, { prepared: true })
         : (projectId: string, environment: Environment) => load(db, { projectId, environment });
     contender.note = 'loadPresentation';
   } else {
