@@ -23,6 +23,8 @@ function project(name: 'memory' | 'postgres', testMatch: string[]): Project {
       '^@tbp/models/testing$': '<rootDir>/src/testing',
       '^@tbp/models/migrations$': '<rootDir>/src/migrations/entry',
     },
+    // The timeout per project (jest reads `testTimeout` only from the root configuration).
+    setupFilesAfterEnv: ['<rootDir>/__tests__/support/timeouts.ts'],
   };
 }
 

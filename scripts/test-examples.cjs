@@ -1,18 +1,10 @@
 // Builds the package, packs it, installs the tarball into fresh copies of the example apps and runs
 // their HTTP tests: what a consumer gets from `npm install @tbp/models`, not what src/ holds.
 const { execFileSync } = require('node:child_process');
-const {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} = require('node:fs');
+const { cpSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
+const { summary } = require('./examples-summary.cjs');
 
 const { checkReadmeSamples, scratchDatabases } = require('./readme-samples.cjs');
 
@@ -57,7 +49,7 @@ try {
   const consumer = join(work, 'express');
   const smoke = {
     "require('@tbp/models')":
-      "const m = require('@tbp/models'); if (typeof m.createDb !== 'function' || m.models.length !== 23) process.exit(1)",
+      "const m = require('@tbp/models'); if (typeof m.createDb !== 'function' || m.models.length !== 24) process.exit(1)",
     "require('@tbp/models/testing') and '/migrations'":
       "const t = require('@tbp/models/testing'); const m = require('@tbp/models/migrations'); if (typeof t.createTestDb !== 'function' || m.MIGRATIONS.length < 1) process.exit(1)",
   };
@@ -68,7 +60,7 @@ try {
       "import { createDb, models } from '@tbp/models';\nimport { migrate } from '@tbp/models/migrations';\n" +
         'const db = createDb({ inMemory: true, logging: false });\nawait migrate(db.sequelize);\n' +
         "await db.projects.create({ name: 'Tour', slug: 'tour' });\n" +
-        'if ((await db.projects.count()) !== 1 || models.length !== 23) process.exit(1);\nawait db.sequelize.close();\n',
+        'if ((await db.projects.count()) !== 1 || models.length !== 24) process.exit(1);\nawait db.sequelize.close();\n',
     );
     run(consumer, process.execPath, ['smoke.mjs']);
   });
@@ -85,20 +77,6 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-for (const result of results) {
-  console.log(
-    `${result.ok ? 'ok  ' : 'FAIL'} ${result.name} (${result.seconds.toFixed(1)} s)${result.ok ? '' : `: ${result.error}`}`,
-  );
-}
-const failed = results.filter((result) => !result.ok).length;
-console.log(`examples: ${results.length - failed} ok, ${failed} not ok`);
-
-// One closing line for the whole of `npm test`: jest's results (written by --json) and these steps.
-const jestResults = join(root, '.test-results.json');
-if (existsSync(jestResults)) {
-  const jest = JSON.parse(readFileSync(jestResults, 'utf8'));
-  console.log(
-    `\ntests: ${jest.numPassedTests + results.length - failed} passed, ${jest.numFailedTests + failed} failed`,
-  );
-}
+const { lines, failed } = summary(results, process.argv, root);
+for (const line of lines) console.log(line);
 process.exitCode = failed > 0 || results.length === 0 ? 1 : 0;

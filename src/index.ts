@@ -47,6 +47,7 @@ export {
   type AccessRule,
   CRUD_ACTIONS,
   type CrudAction,
+  type CrudRules,
   ENTITY_RULES,
   LEVELS_ASCENDING,
   type LevelRule,
@@ -79,6 +80,7 @@ export {
   resolveProject,
   rollbackPublish,
 } from './content/publish';
+export type { RemoveReason } from './content/publish-plan';
 export {
   formatPublishPreview,
   type PreviewCreate,
@@ -88,6 +90,7 @@ export {
   type PublishPreview,
   previewPublish,
 } from './content/publish-preview';
+export type { CopiedTableName } from './content/publish-tables';
 export {
   PERMISSION_ACTIONS,
   PERMISSION_ENTITIES,
@@ -98,6 +101,7 @@ export {
   seedRbac,
 } from './content/seed';
 export { currentActorId, withActor } from './db/actor';
+export { assertUuid, InvalidArgumentError } from './db/arguments';
 export {
   DB_ENVIRONMENTS,
   type DbConfig,
@@ -107,6 +111,7 @@ export {
   type Env,
   type PoolSettings,
   parseDatabaseUrl,
+  redactUrl,
   type ServerSettings,
   sequelizeOptions,
 } from './db/config';
@@ -114,12 +119,20 @@ export { type CreateDbOptions, createDb, type Db, TbpSequelize } from './db/crea
 export { InvalidIdError } from './db/ids';
 export { onPrimary } from './db/primary';
 export { dropSchema, syncSchema } from './db/sync';
+export { InMemoryUnsupportedError } from './memory/errors';
 export * from './migrations/entry';
 export * from './models';
 export { ACCESS_ENVIRONMENTS, type AccessEnvironment } from './models/access_logs';
 export { VARIANT_TYPES, type VariantType } from './models/asset_variants';
 export { ASSET_ROLES, type AssetRole } from './models/assets';
-export { ASSET_KINDS, type AssetKind, ENVIRONMENTS, type Environment } from './models/base/columns';
+export {
+  ASSET_KINDS,
+  type AssetKind,
+  ENVIRONMENTS,
+  type Environment,
+  INDEXED_TEXT_MAX,
+  MAX_JSON_DEPTH,
+} from './models/base/columns';
 export { ELEMENT_TYPES, type ElementType } from './models/element_type_defaults';
 export { PRESIGN_PURPOSES, type PresignPurpose } from './models/presigned_url_requests';
 export { ACCESS_LEVELS, type AccessLevel } from './models/project_memberships';

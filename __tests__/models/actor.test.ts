@@ -261,10 +261,10 @@ describe('withActor: the context', () => {
   test('works in a transaction, begun inside or outside withActor', async () => {
     const db = t.db;
     const [alice, bob] = await twoUsers(db);
+    // Created before the transaction: in memory, a write beside an open transaction waits for it (one at a time).
+    const project = await db.withActor(alice, () => build.project(db));
     const inside = await db.withActor(alice, () =>
-      db.sequelize.transaction((transaction) =>
-        build.project(db).then((p) => p.update({ name: 'x' }, { transaction })),
-      ),
+      db.sequelize.transaction((transaction) => project.update({ name: 'x' }, { transaction })),
     );
     const outside = await db.sequelize.transaction((transaction) =>
       db.withActor(bob, () => db.projects.create({ name: 'T', slug: 'in-transaction' }, { transaction })),

@@ -1,9 +1,9 @@
 import type { Model } from 'sequelize';
 import { type Db, ENVIRONMENTS, type TableName } from '../../src';
 import { build } from '../../src/testing/factories';
-import { useTestDatabase } from '../support/db';
+import { cheapHasher, useTestDatabase } from '../support/db';
 
-const t = useTestDatabase();
+const t = useTestDatabase(cheapHasher);
 
 type Row = Model & { id: string };
 type Make = (db: Db, parentId: string, i: number) => Promise<Row>;

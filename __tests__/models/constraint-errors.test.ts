@@ -1,8 +1,8 @@
 import { ForeignKeyConstraintError, UniqueConstraintError } from 'sequelize';
 import { build } from '../../src/testing/factories';
-import { useTestDatabase } from '../support/db';
+import { cheapHasher, useTestDatabase } from '../support/db';
 
-const t = useTestDatabase();
+const t = useTestDatabase(cheapHasher);
 
 describe('constraint errors name their fields', () => {
   test('UniqueConstraintError on a single column', async () => {

@@ -1,9 +1,9 @@
 import { UniqueConstraintError } from 'sequelize';
 import { build } from '../../src/testing/factories';
-import { useTestDatabase } from '../support/db';
+import { cheapHasher, useTestDatabase } from '../support/db';
 import { MODEL_FACTORIES, MODEL_TABLES, type ModelTable, modelOf } from './rows';
 
-const t = useTestDatabase();
+const t = useTestDatabase(cheapHasher);
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 const DEFAULTS: [ModelTable, Record<string, unknown>][] = [

@@ -1,7 +1,7 @@
-import { useTestDatabase } from '../support/db';
+import { cheapHasher, useTestDatabase } from '../support/db';
 import { MODEL_FACTORIES, MODEL_TABLES, modelOf } from './rows';
 
-const t = useTestDatabase();
+const t = useTestDatabase(cheapHasher);
 
 describe('soft delete on every model', () => {
   test.each(MODEL_TABLES)(

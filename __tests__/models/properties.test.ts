@@ -3,7 +3,7 @@ import { Model, ValidationError } from 'sequelize';
 import type { Db } from '../../src';
 import { certainlyValid } from '../../src/models/base/fast-validate';
 import { build } from '../../src/testing/factories';
-import { useTestDatabase } from '../support/db';
+import { cheapHasher, useTestDatabase } from '../support/db';
 import { MODEL_FACTORIES, MODEL_TABLES, type ModelTable, modelOf, type Row } from './rows';
 
 /**
@@ -14,11 +14,7 @@ import { MODEL_FACTORIES, MODEL_TABLES, type ModelTable, modelOf, type Row } fro
  */
 
 // A cheap hasher: these properties are about validation, and bcrypt would make 200 runs slow.
-const t = useTestDatabase({
-  hash: async (plain) => `test-hash:${plain}`,
-  compare: async (plain, hash) => hash === `test-hash:${plain}`,
-  isHash: (value) => value.startsWith('test-hash:'),
-});
+const t = useTestDatabase(cheapHasher);
 
 // 200 runs a model: generous time, so that a busy machine slows the suite down rather than failing it.
 jest.setTimeout(60_000);

@@ -1,9 +1,9 @@
 import { ValidationError } from 'sequelize';
 import { PublishError, publishEnvironment, publishStatus, resolveProject } from '../../src';
 import { build } from '../../src/testing/factories';
-import { useTestDatabase } from '../support/db';
+import { cheapHasher, useTestDatabase } from '../support/db';
 
-const t = useTestDatabase();
+const t = useTestDatabase(cheapHasher);
 // Databases are migrated in the hooks and many rows written per test: generous time on a busy machine.
 jest.setTimeout(60_000);
 
@@ -292,7 +292,9 @@ describe('publish events', () => {
     await expect(publishEnvironment(db, project.id, 'dev', 'stage', { keepSnapshots: -1 })).rejects.toThrow(
       'keepSnapshots must be a whole number from 0, got -1',
     );
-    await expect(publishEnvironment(db, 'not-a-uuid', 'dev', 'stage')).rejects.toThrow('No project with id not-a-uuid');
+    await expect(publishEnvironment(db, 'not-a-uuid', 'dev', 'stage')).rejects.toThrow(
+      'projectId must be a UUID, got "not-a-uuid"',
+    );
     await expect(publishStatus(db, 'nope')).rejects.toThrow(PublishError);
     await expect(
       publishEnvironment(db, project.id, 'dev', 'stage', { description: 'x'.repeat(5001) }),

@@ -1,9 +1,9 @@
 import { USER_SECRET_FIELDS } from '../../src';
 import { build } from '../../src/testing/factories';
-import { useTestDatabase } from '../support/db';
+import { cheapHasher, useTestDatabase } from '../support/db';
 import { MODEL_FACTORIES, MODEL_TABLES, type ModelTable, modelOf, type Row } from './rows';
 
-const t = useTestDatabase();
+const t = useTestDatabase(cheapHasher);
 
 const TOKENS = { emailVerificationToken: 'verify-token-value', passwordResetToken: 'reset-token-value' };
 

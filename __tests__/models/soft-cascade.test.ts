@@ -1,9 +1,9 @@
 import type { Db } from '../../src';
 import { build } from '../../src/testing/factories';
-import { useTestDatabase } from '../support/db';
+import { cheapHasher, useTestDatabase } from '../support/db';
 import { modelOf, type Row } from './rows';
 
-const t = useTestDatabase();
+const t = useTestDatabase(cheapHasher);
 
 /** One row of every project-scoped child the spec cascades, plus a variant of the asset. */
 async function projectWithChildren(db: Db) {

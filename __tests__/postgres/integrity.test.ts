@@ -235,21 +235,3 @@ test('a ValidationError stops the write before the database is asked', async () 
   expect(error).toBeInstanceOf(ValidationError);
   expect(queries).toEqual([]);
 });
-
-describe('many-to-many includes (pg-mem cannot parse them; PostgreSQL runs them)', () => {
-  test('users include custom_permissions; roles include permissions', async () => {
-    const db = t.db;
-    const [user, role] = [await build.user(db), await build.role(db)];
-    const [read, write] = [
-      await build.permission(db, { name: 'READ_X' }),
-      await build.permission(db, { name: 'WRITE_X' }),
-    ];
-    await (user as unknown as { addCustom_permissions(p: unknown[]): Promise<void> }).addCustom_permissions([read]);
-    await (role as unknown as { addPermissions(p: unknown[]): Promise<void> }).addPermissions([read, write]);
-
-    const loadedUser = await db.users.findByPk(user.id, { include: ['custom_permissions', 'app_role'] });
-    expect(loadedUser?.custom_permissions?.map((p) => p.name)).toEqual(['READ_X']);
-    const loadedRole = await db.roles.findByPk(role.id, { include: ['permissions'] });
-    expect(loadedRole?.permissions?.map((p) => p.name).sort()).toEqual(['READ_X', 'WRITE_X']);
-  });
-});

@@ -5,13 +5,13 @@ import {
   diffSchemas,
   executedMigrations,
   MIGRATION_TABLE,
+  MIGRATIONS,
   migrate,
   pendingMigrations,
   readSchema,
   rollback,
   SchemaDriftError,
 } from '../../src';
-import { MIGRATIONS } from '../../src/migrations/list';
 import { scratchDatabases } from '../support/scratch-databases';
 
 // Whole databases are created, migrated and compared here: generous time on a busy machine.
@@ -260,5 +260,37 @@ describe('0004-publish-lineage-and-history', () => {
     // And forward again, to the models' schema.
     expect(await migrate(db.sequelize)).toEqual(['0004-publish-lineage-and-history']);
     expect(await checkSchemaDrift(db.sequelize)).toEqual([]);
+  });
+});
+
+describe('0003-text-bounds', () => {
+  const upTo0001 = () => MIGRATIONS.filter((migration) => migration.name === '0001-initial-schema');
+
+  test('refuses rows longer than a bound, naming the column and not the value, and stays pending', async () => {
+    const db = await databases.open('bounds');
+    await migrate(db.sequelize, { migrations: upTo0001() });
+    const slug = `x${'y'.repeat(2000)}`;
+    await db.sequelize.query(`INSERT INTO projects (id, name, slug, production_presentation_visibility, "createdAt", "updatedAt")
+      VALUES (gen_random_uuid(), 'P', '${slug}', 'public', now(), now())`);
+    const error = (await migrate(db.sequelize).catch((caught: unknown) => caught)) as Error;
+    expect(error.message).toContain('projects.slug: 1 row(s) longer than 2000 characters');
+    expect(error.message).not.toContain(slug);
+    expect(await pendingMigrations(db.sequelize)).toContain('0003-text-bounds');
+
+    await db.sequelize.query(`UPDATE projects SET slug = 'short'`);
+    expect(await migrate(db.sequelize)).toContain('0003-text-bounds');
+    // The database now refuses what the model refuses, also from raw SQL.
+    await expect(db.sequelize.query(`UPDATE projects SET slug = '${slug}'`)).rejects.toThrow(/projects_slug_length/);
+    expect(await rollback(db.sequelize, { to: '0003-text-bounds' })).toContain('0003-text-bounds');
+    await expect(db.sequelize.query(`UPDATE projects SET slug = '${slug}'`)).resolves.toBeDefined();
+  });
+
+  test('a dropped CHECK is drift', async () => {
+    const db = await databases.open('bounds_drift');
+    await migrate(db.sequelize);
+    await db.sequelize.query('ALTER TABLE users DROP CONSTRAINT users_email_length');
+    expect(await checkSchemaDrift(db.sequelize)).toEqual([
+      '- check users.users_email_length: CHECK ((char_length(email) <= 2000))  (missing from the database)',
+    ]);
   });
 });

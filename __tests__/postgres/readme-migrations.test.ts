@@ -70,7 +70,7 @@ test('the samples of "Migrations in your app" run as pasted', async () => {
       for (const line of code.split('\n').filter(Boolean)) {
         const words = line.replace(/#.*$/, '').trim().split(/\s+/);
         expect(words.slice(0, 2)).toEqual(['npx', 'tbp-models']);
-        const result = run(process.execPath, ['-r', register, join(root, 'src/cli/index.ts'), ...words.slice(2)], env);
+        const result = run(process.execPath, ['-r', register, join(root, 'src/cli/bin.ts'), ...words.slice(2)], env);
         expect({ line, code: result.code, err: result.err }).toEqual({ line, code: 0, err: '' });
         outputs.push(result.out);
       }

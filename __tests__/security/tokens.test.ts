@@ -347,7 +347,9 @@ describe('migration 0002-hashed-tokens', () => {
           },
         );
       }
-      expect(await migrate(db.sequelize)).toEqual(['0002-hashed-tokens']);
+      expect(await migrate(db.sequelize, { migrations: [initialSchema, hashedTokens] })).toEqual([
+        '0002-hashed-tokens',
+      ]);
 
       const digested = (rows: StoredUser[]) =>
         Object.fromEntries(rows.map((row) => [row.email, [row.passwordResetToken, row.emailVerificationToken]]));

@@ -74,9 +74,12 @@ describe('parseDatabaseUrl', () => {
     ['not a url', /^DATABASE_URL is not a valid URL/],
     [
       'postgres://app:S3cret@127.0.0.1:notaport/db',
-      /^DATABASE_URL is not a valid URL \(check its form, host and port\)$/,
+      /^The port of DATABASE_URL "postgres:\/\/app:\*\*\*@127.0.0.1:notaport\/db" must be a port number, got "notaport"$/,
     ],
-    ['postgres://app:S3cret@127.0.0.1:70000/db', /^DATABASE_URL is not a valid URL/],
+    [
+      'postgres://app:S3cret@127.0.0.1:70000/db',
+      /^The port of DATABASE_URL "postgres:\/\/app:\*\*\*@127.0.0.1:70000\/db" must be a port number, got "70000"$/,
+    ],
     ['mysql://h/db', /must start with postgres:\/\//],
     ['postgres://app:S3cret@h', /^DATABASE_URL names no database: "postgres:\/\/app:\*\*\*@h"$/],
   ])('refuses %p, without its password', (url, message) => {
@@ -189,7 +192,10 @@ describe('server settings from the environment', () => {
   });
 
   test.each([
-    ['postgres://app:s3cret@replica:99999/tbp', 'DB_READ_URLS (URL 2 of 2) is not a valid URL'],
+    [
+      'postgres://app:s3cret@replica:99999/tbp',
+      'The port of DB_READ_URLS (URL 2 of 2) "postgres://app:***@replica:99999/tbp" must be a port number',
+    ],
     ['mysql://app:s3cret@replica/tbp', 'DB_READ_URLS (URL 2 of 2) must start with postgres://'],
     ['postgres://app:s3cret@replica', 'DB_READ_URLS (URL 2 of 2) names no database'],
     ['', 'DB_READ_URLS (URL 2 of 2) is empty'],
@@ -227,7 +233,7 @@ describe('server settings of createDb', () => {
     [{ readUrls: 'postgres://r/tbp' as unknown as string[] }, 'readUrls must be a list of postgres:// URLs'],
     [
       { readUrls: ['postgres://app:s3cret@r:0/tbp'] },
-      'the port of readUrls (URL 1 of 1) must be a port number, got "0"',
+      'The port of readUrls (URL 1 of 1) "postgres://app:***@r:0/tbp" must be a port number, got "0"',
     ],
   ])('refuses %p with a DbConfigError naming the option', (settings, message) => {
     expect(() => createDb({ url, ...settings })).toThrow(DbConfigError);

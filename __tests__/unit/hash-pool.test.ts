@@ -22,12 +22,16 @@ describe('HashPool', () => {
 
   test('20 concurrent hashes leave the event loop responsive', async () => {
     const delay = monitorEventLoopDelay({ resolution: 5 });
+    const started = performance.now();
     delay.enable();
     const hashes = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.hash(`password ${i}`)));
     delay.disable();
+    const elapsed = performance.now() - started;
     expect(new Set(hashes).size).toBe(20);
-    // Guards against a regression to hashing on the main thread (that stalls it for over a second here).
-    expect(delay.max / 1e6).toBeLessThan(100);
+    // Guards against a regression to hashing on the main thread, which stalls it for about as long as the
+    // hashing takes (over a second here). Not an absolute bound: on a busy machine the scheduler alone delays
+    // the loop by 100 ms and more, while the hashing takes longer still.
+    expect(delay.max / 1e6).toBeLessThan(Math.max(100, elapsed / 4));
   });
 
   test('a failed job rejects without breaking the pool', async () => {

@@ -155,7 +155,7 @@ export function createApp(db) {
   });
 
   // Last: every error a route throws (or rejects with) becomes JSON, never Express's HTML page with a stack.
-  app.use((error, req, res, next) => {
+  app.use((error, _req, res, next) => {
     if (res.headersSent) return next(error);
     sendError(res, error);
   });

@@ -40,7 +40,8 @@ export interface LevelRule {
   devOnly?: true;
 }
 
-type CrudRules = { readonly [A in CrudAction]: LevelRule | null };
+/** The lowest level (or global permission only, `null`) each CRUD action on one table needs. */
+export type CrudRules = { readonly [A in CrudAction]: LevelRule | null };
 
 /** Rows of one environment of a project: read by every member, written by editors in dev only. */
 const ENVIRONMENT_CONTENT: CrudRules = {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { currentActorId } from '../db/actor';
+import { assertOptionalUuid, assertUuid } from '../db/arguments';
 import type { Db } from '../db/create-db';
 import { onPrimary } from '../db/primary';
 import { withSideConnection } from '../db/side-connection';
@@ -376,6 +377,8 @@ export async function publishEnvironment(
   to: Environment,
   options: PublishOptions = {},
 ): Promise<PublishResult> {
+  assertUuid(projectId, 'projectId');
+  assertOptionalUuid(options.userId, 'options.userId');
   const step = stepOf(from, to);
   const { keepSnapshots } = settings(options);
   const memory = isInMemory(db.sequelize);

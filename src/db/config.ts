@@ -62,9 +62,33 @@ export interface DbConfig extends ServerSettings {
 /** The environment variables configuration is read from (`process.env` by default). */
 export type Env = Record<string, string | undefined>;
 
-/** Raised for a configuration that cannot work, naming the variable and its value. */
+/** Raised for a configuration that cannot work, naming the variable and its value (a URL's password shown as `***`). */
 export class DbConfigError extends Error {
   override name = 'DbConfigError';
+}
+
+/**
+ * A connection URL fit for a message: the password, in the userinfo or as a
+ * `password=` parameter, shown as `***`. It works on text that is not a valid
+ * URL (a bad port, say), which is exactly when a URL ends up in a message, so
+ * it reads the userinfo up to the last `@` before the query: a password with
+ * an unencoded `@` or `/` is still covered.
+ */
+export function redactUrl(url: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0];
+  // Without a scheme there is no telling the password apart: anything that may hold one is withheld whole.
+  if (!scheme) return /[@:]/.test(url) ? '(a value that is not a URL)' : url;
+  const rest = url.slice(scheme.length);
+  const queryStart = rest.search(/[?#]/);
+  const beforeQuery = queryStart === -1 ? rest : rest.slice(0, queryStart);
+  const at = beforeQuery.lastIndexOf('@');
+  let result = url;
+  if (at !== -1) {
+    const userinfo = beforeQuery.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    if (colon !== -1) result = `${scheme}${userinfo.slice(0, colon)}:***${rest.slice(at)}`;
+  }
+  return result.replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
 function flag(name: string, value: string | undefined): boolean | undefined {
@@ -74,13 +98,20 @@ function flag(name: string, value: string | undefined): boolean | undefined {
   throw new DbConfigError(`${name} must be true or false, got "${value}"`);
 }
 
-function port(value: string | undefined, name = 'DB_PORT'): number {
+function port(value: string | undefined, source = 'DB_PORT'): number {
   if (value === undefined || value === '') return 5432;
-  const parsed = Number(value);
+  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) {
-    throw new DbConfigError(`${name} must be a port number, got "${value}"`);
+    throw new DbConfigError(`${source} must be a port number, got "${value}"`);
   }
   return parsed;
+}
+
+/** The port written in a URL's authority (after any userinfo), which `new URL` refuses without saying why. */
+function portOfUrl(url: string): string | undefined {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] ?? '';
+  const host = authority.slice(authority.lastIndexOf('@') + 1);
+  return /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(host)?.[1];
 }
 
 function environment(value: string | undefined): DbEnvironment {
@@ -122,17 +153,6 @@ export function dbConfig(name?: string, env: Env = process.env): DbConfig {
   };
 }
 
-/** The URL with its password replaced by `***`, for messages; a string that is no URL is withheld whole. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(a value that is not a URL)';
-  }
-}
-
 /**
  * Host, port, database and credentials of a `postgres://` URL. `source` names
  * where the URL came from (an option or variable) in error messages.
@@ -143,18 +163,21 @@ export function parseDatabaseUrl(
 ): Pick<DbConfig, 'host' | 'port' | 'database' | 'username' | 'password'> & {
   ssl?: boolean | undefined;
 } {
+  const shown = redactUrl(url);
+  const givenPort = portOfUrl(url);
+  if (givenPort) port(givenPort, `The port of ${source} "${shown}"`);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     // The URL parser refuses a bad port too; the value itself may hold a password, so it is not repeated.
-    throw new DbConfigError(`${source} is not a valid URL (check its form, host and port)`);
+    throw new DbConfigError(`${source} is not a valid URL (check its form, host and port): "${shown}"`);
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new DbConfigError(`${source} must start with postgres:// or postgresql://, got "${parsed.protocol}//"`);
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  if (!database) throw new DbConfigError(`${source} names no database: "${redactUrl(url)}"`);
+  if (!database) throw new DbConfigError(`${source} names no database: "${shown}"`);
   const sslMode = parsed.searchParams.get('sslmode');
   return {
     host: parsed.hostname || 'localhost',
@@ -362,6 +385,9 @@ export function sequelizeOptions(config: DbConfig): Options {
   return {
     dialect: 'postgres',
     logging: config.logging ? (sql: string) => console.log(sql) : false,
+    // PostgreSQL cuts column names at 63 bytes, and the aliases Sequelize gives the columns of nested
+    // includes are longer (`custom_permissions.usersCustom_permissionsPermissions.permissionId`): short ones.
+    minifyAliases: true,
     ...connection,
     ...(Object.keys(dialectOptions).length > 0 ? { dialectOptions } : {}),
     ...(Object.keys(poolOptions).length > 0 ? { pool: poolOptions } : {}),

@@ -15,10 +15,22 @@ import {
   sequelizeOptions,
   withServerSettings,
 } from './config';
+import { hideCredentials } from './credentials';
 import { withDeferredRefresh } from './deferred-refresh';
 import { type ForeignKeyColumn, foreignKeyConstraints, normaliseQueryError } from './errors';
+import { redactLogging } from './logging';
 import { onPrimary } from './primary';
 import { applyQueryPolicy } from './query-policy';
+import {
+  boundSecrets,
+  instanceSecrets,
+  redactError,
+  redactOptions,
+  redactSql,
+  redactText,
+  secretColumns,
+  whereSecrets,
+} from './redact';
 import { syncSchema } from './sync';
 import { clientTimeoutMs } from './timeouts';
 
@@ -30,7 +42,7 @@ export interface CreateDbOptions extends ServerSettings {
   url?: string | undefined;
   /** Which configuration of `db-config` to use; defaults to `NODE_ENV`. */
   environment?: DbEnvironment | undefined;
-  /** `false`, `true` (console) or a function; defaults to the environment's. */
+  /** `false`, `true` (console) or a function; defaults to the environment's. Secret values are redacted. */
   logging?: boolean | ((sql: string) => void) | undefined;
   /** Replaces the bcryptjs hasher for the users of this database. */
   hasher?: PasswordHasher | undefined;
@@ -38,9 +50,16 @@ export interface CreateDbOptions extends ServerSettings {
   sequelize?: Partial<SequelizeOptions> | undefined;
 }
 
+interface QueryOptionsShape {
+  instance?: Model;
+  where?: unknown;
+  bind?: unknown;
+}
+
 /**
  * A Sequelize instance whose `sync()` builds the schema in dependency order
- * (see `syncSchema`), and, on pg-mem, the in-memory database behind it.
+ * (see `syncSchema`), and, on pg-mem, the in-memory database behind it. The
+ * errors of its queries and the SQL it logs carry no secret (see `redact.ts`).
  */
 export class TbpSequelize extends Sequelize {
   /** The pg-mem database, when this instance is in memory. */
@@ -48,23 +67,75 @@ export class TbpSequelize extends Sequelize {
   private schemaBackup?: ReturnType<IMemoryDb['backup']>;
 
   private foreignKeys?: Map<string, ForeignKeyColumn>;
+  private secretColumnTest?: (name: string) => boolean;
 
   constructor(options: SequelizeOptions, memory?: IMemoryDb) {
     super(options);
+    hideCredentials(this);
     if (memory) Object.defineProperty(this, 'memory', { value: memory });
-    // Every model query passes here: constraint errors get the field names that the backend left out.
+    // Every model query passes here: constraint errors get the field names that the backend left out, and
+    // lose the secrets that Sequelize and the driver copy into them (bound values, the statement, the row).
     const query = this.query.bind(this);
     const foreignKeys = () => {
       this.foreignKeys ??= foreignKeyConstraints(this.modelManager.models);
       return this.foreignKeys;
     };
-    this.query = (async (sql: unknown, queryOptions?: { instance?: Model }) => {
+    this.query = (async (sql: unknown, queryOptions?: QueryOptionsShape) => {
       try {
         return await query(sql as string, queryOptions as never);
       } catch (error) {
-        throw normaliseQueryError(error, queryOptions, foreignKeys);
+        // Sequelize wraps whatever the driver throws in a DatabaseError: a refusal of the in-memory mode is shown as itself.
+        // (By name: the memory module is loaded only with an in-memory database.)
+        const parent = (error as { parent?: Error }).parent;
+        if (parent?.name === 'InMemoryUnsupportedError') throw parent;
+        throw this.withoutSecrets(normaliseQueryError(error, queryOptions, foreignKeys), sql, queryOptions);
       }
     }) as unknown as typeof this.query;
+    redactLogging(this, (message, logOptions) => this.redactLogLine(message, logOptions as QueryOptionsShape));
+  }
+
+  /** Whether a column (by its name in the database) holds secrets: the models' `secretFields`, or a name that says so. */
+  isSecretColumn(name: string): boolean {
+    if (!this.secretColumnTest) {
+      const declared = (this.modelManager.models as unknown as ModelWithSecrets[]).flatMap((model) =>
+        (model.secretFields ?? []).map((field) => model.getAttributes()[field]?.field ?? field),
+      );
+      this.secretColumnTest = secretColumns(declared);
+    }
+    return this.secretColumnTest(name);
+  }
+
+  /** The secret values a query's options name: its instance's, its where's, and the database password. */
+  private knownSecrets(options: QueryOptionsShape | undefined): Set<string> {
+    const secrets = new Set<string>();
+    instanceSecrets(options?.instance, secrets);
+    if (options?.where !== undefined) whereSecrets(options.where, (name) => this.isSecretColumn(name), secrets);
+    if (this.config.password) secrets.add(this.config.password);
+    return secrets;
+  }
+
+  private withoutSecrets(error: unknown, sql: unknown, options: QueryOptionsShape | undefined): unknown {
+    const isSecretColumn = (name: string) => this.isSecretColumn(name);
+    const secrets = this.knownSecrets(options);
+    const text = typeof sql === 'string' ? sql : (sql as { query?: unknown } | undefined)?.query;
+    if (typeof text === 'string')
+      boundSecrets(options?.bind, redactSql(text, isSecretColumn).secretParameters, secrets);
+    return redactError(error, { isSecretColumn, secrets, bind: options?.bind });
+  }
+
+  private redactLogLine(
+    message: string,
+    options: QueryOptionsShape | undefined,
+  ): { message: string; options?: object } {
+    const isSecretColumn = (name: string) => this.isSecretColumn(name);
+    const secrets = this.knownSecrets(options);
+    const found = redactSql(message, isSecretColumn);
+    for (const secret of found.secrets) secrets.add(secret);
+    boundSecrets(options?.bind, found.secretParameters, secrets);
+    return {
+      message: redactText(found.sql, secrets),
+      ...(options ? { options: redactOptions(options, found.secretParameters, secrets, isSecretColumn) } : {}),
+    };
   }
 
   /**
@@ -84,6 +155,8 @@ export class TbpSequelize extends Sequelize {
     return this;
   }
 }
+
+type ModelWithSecrets = { secretFields?: readonly string[]; getAttributes(): Record<string, { field?: string }> };
 
 /** The registry: every model under its table name, the instance and the library. */
 export type Db = { [K in TableName]: ModelsByTable[K] } & {

@@ -99,6 +99,34 @@ function quoted(queryInterface: QueryInterface, table: TableRef, name = plainNam
   return schema ? `${queryInterface.quoteIdentifier(schema)}.${local}` : local;
 }
 
+/** A bound on a TEXT column's length that the database enforces (see `lengthCheck` in the column builders). */
+export interface LengthCheck {
+  table: TableRef;
+  column: string;
+  max: number;
+}
+
+/** The length CHECKs of a model, from its attributes. */
+export function lengthChecksOf(model: AnyModel): LengthCheck[] {
+  return columnDefinitionsOf(model).flatMap((attribute) => {
+    const max = (attribute as { lengthCheck?: number }).lengthCheck;
+    return max === undefined ? [] : [{ table: tableOf(model), column: attribute.field ?? '', max }];
+  });
+}
+
+/** The name of a length CHECK: `table_column_length`. */
+export function lengthCheckName(check: LengthCheck): string {
+  return `${plainName(check.table)}_${check.column}_length`;
+}
+
+/** The statement that adds a length CHECK; migration 0003 writes the same ones, so both schemas compare equal. */
+export function addLengthCheckSql(queryInterface: QueryInterface, check: LengthCheck): string {
+  const column = queryInterface.quoteIdentifier(check.column);
+  return `ALTER TABLE ${quoted(queryInterface, check.table)} ADD CONSTRAINT ${queryInterface.quoteIdentifier(
+    lengthCheckName(check),
+  )} CHECK (char_length(${column}) <= ${check.max})`;
+}
+
 /** Drops every table of the models and their ENUM types. */
 export async function dropSchema(sequelize: Sequelize): Promise<void> {
   const queryInterface = sequelize.getQueryInterface();
@@ -118,7 +146,7 @@ export async function dropSchema(sequelize: Sequelize): Promise<void> {
 }
 
 /**
- * Creates the tables, indexes and foreign keys of the registered models.
+ * Creates the tables, indexes, foreign keys and length CHECKs of the registered models.
  * Sequelize's own `sync()` meets the users <-> roles cycle with an `alter`
  * pass over every table; this one creates each table once and adds the few
  * cyclic keys afterwards, on PostgreSQL and on pg-mem alike.
@@ -142,5 +170,6 @@ export async function syncSchema(sequelize: Sequelize, options: SyncOptions = {}
   for (const { model, deferred } of plan) {
     if (existing.has(plainName(tableOf(model)))) continue;
     for (const fk of deferred) await addForeignKey(queryInterface, fk);
+    for (const check of lengthChecksOf(model)) await sequelize.query(addLengthCheckSql(queryInterface, check));
   }
 }

@@ -42,6 +42,15 @@ export interface Catalog {
   enums: Record<string, string[]>;
   indexes: CatalogIndex[];
   foreignKeys: CatalogForeignKey[];
+  /** CHECK constraints (the bounds of indexed text), with PostgreSQL's own definition. */
+  checks: CatalogCheck[];
+}
+
+export interface CatalogCheck {
+  table: string;
+  name: string;
+  /** `CHECK ((char_length(email) <= 2000))` */
+  definition: string;
 }
 
 const ACTIONS: Record<string, string> = {
@@ -115,6 +124,14 @@ export async function readCatalog(
     WHERE c.contype = 'f' AND n.nspname = :schema
     ORDER BY tc.relname, c.conname`);
 
+  const checks = await select<CatalogCheck>(`
+    SELECT tc.relname AS "table", c.conname AS "name", pg_get_constraintdef(c.oid) AS "definition"
+    FROM pg_constraint c
+    JOIN pg_class tc ON tc.oid = c.conrelid
+    JOIN pg_namespace n ON n.oid = tc.relnamespace
+    WHERE c.contype = 'c' AND n.nspname = :schema AND tc.relname <> :skip
+    ORDER BY tc.relname, c.conname`);
+
   return {
     columns: columns.map((column) => ({
       ...column,
@@ -133,5 +150,6 @@ export async function readCatalog(
       onDelete: ACTIONS[del] ?? 'NO ACTION',
       onUpdate: ACTIONS[upd] ?? 'NO ACTION',
     })),
+    checks: checks.map((check) => ({ ...check, definition: local(check.definition) })),
   };
 }

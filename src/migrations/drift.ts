@@ -12,11 +12,13 @@ export interface SchemaSnapshot {
   indexes: Record<string, string>;
   /** `table (column) -> table (column)` -> `ON DELETE ... ON UPDATE ...`. */
   foreignKeys: Record<string, string>;
+  /** `table.constraint` -> its definition (`CHECK ((char_length(email) <= 2000))`). */
+  checks: Record<string, string>;
 }
 
 /** The comparable form of a catalog. */
 export function snapshotOf(catalog: Catalog): SchemaSnapshot {
-  const snapshot: SchemaSnapshot = { columns: {}, enums: {}, indexes: {}, foreignKeys: {} };
+  const snapshot: SchemaSnapshot = { columns: {}, enums: {}, indexes: {}, foreignKeys: {}, checks: {} };
   for (const c of catalog.columns) {
     const fallback = c.default === null ? '' : ` DEFAULT ${c.default}`;
     snapshot.columns[`${c.table}.${c.name}`] = `${c.type} ${c.nullable ? 'NULL' : 'NOT NULL'}${fallback}`;
@@ -31,6 +33,7 @@ export function snapshotOf(catalog: Catalog): SchemaSnapshot {
     const key = `${f.table} (${f.columns.join(', ')}) -> ${f.target} (${f.targetColumns.join(', ')})`;
     snapshot.foreignKeys[key] = `ON DELETE ${f.onDelete} ON UPDATE ${f.onUpdate}`;
   }
+  for (const c of catalog.checks) snapshot.checks[`${c.table}.${c.name}`] = c.definition;
   return snapshot;
 }
 
@@ -57,7 +60,7 @@ function diffRecords(kind: string, expected: Record<string, unknown>, actual: Re
 /**
  * The differences between what the models expect and what a database has,
  * one readable line each (`-` missing, `+` unexpected, `~` different); empty
- * when they match. Index names are not compared, their definitions are.
+ * when they match. Index names are not compared, their definitions are; CHECK constraints are compared by name and definition.
  */
 export function diffSchemas(expected: SchemaSnapshot, actual: SchemaSnapshot): string[] {
   return [
@@ -65,6 +68,7 @@ export function diffSchemas(expected: SchemaSnapshot, actual: SchemaSnapshot): s
     ...diffRecords('enum', expected.enums, actual.enums),
     ...diffRecords('index', expected.indexes, actual.indexes),
     ...diffRecords('foreign key', expected.foreignKeys, actual.foreignKeys),
+    ...diffRecords('check', expected.checks ?? {}, actual.checks ?? {}),
   ];
 }
 
@@ -130,6 +134,7 @@ export function compareOwned(
       ),
       indexes: owned(snapshot.indexes, keepKeyed),
       foreignKeys: owned(snapshot.foreignKeys, keepKeyed),
+      checks: owned(snapshot.checks, (key) => !ignored(tableOfKey(key))),
     };
   };
   const mine = filtered(expected);

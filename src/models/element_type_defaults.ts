@@ -26,7 +26,7 @@ export type ElementType = (typeof ELEMENT_TYPES)[number];
   }),
 )
 export class ElementTypeDefault extends BaseModel<ElementTypeDefault> {
-  @Column(text('Element type', { allowNull: false, notEmpty: true, unique: true, len: [1, 100] }))
+  @Column(text('Element type', { allowNull: false, notEmpty: true, unique: true, len: [1, 100], indexed: true }))
   declare element_type: string;
 
   @Column(text('Name', { allowNull: false, notEmpty: true, len: [1, 255] }))

@@ -9,7 +9,7 @@ export class ProjectAudioTrack extends ProjectScopedModel<ProjectAudioTrack> {
   @Column(enumeration('Environment', ENVIRONMENTS))
   declare environment: CreationOptional<Environment | null>;
 
-  @Column(text('Source key'))
+  @Column(text('Source key', { indexed: true }))
   declare source_key: CreationOptional<string | null>;
 
   @Column(text('Name', { len: [0, 255] }))

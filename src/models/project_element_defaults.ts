@@ -16,7 +16,7 @@ import { ElementTypeDefault } from './element_type_defaults';
   }),
 )
 export class ProjectElementDefault extends ProjectScopedModel<ProjectElementDefault> {
-  @Column(text('Element type', { allowNull: false, notEmpty: true, len: [1, 100] }))
+  @Column(text('Element type', { allowNull: false, notEmpty: true, len: [1, 100], indexed: true }))
   declare element_type: string;
 
   @Column(text('Name', { len: [0, 255] }))

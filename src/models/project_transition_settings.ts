@@ -19,7 +19,7 @@ export class ProjectTransitionSetting extends ProjectScopedModel<ProjectTransiti
   @Column(enumeration('Environment', ENVIRONMENTS, { allowNull: false }))
   declare environment: Environment;
 
-  @Column(text('Source key'))
+  @Column(text('Source key', { indexed: true }))
   declare source_key: CreationOptional<string | null>;
 
   @Column(text('Transition type', { allowNull: false, defaultValue: 'fade' }))

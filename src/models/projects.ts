@@ -32,6 +32,7 @@ export class Project extends BaseModel<Project> {
     text('Slug', {
       allowNull: false,
       notEmpty: true,
+      indexed: true,
       pattern: { is: /^[A-Za-z0-9_-]+$/, msg: 'Slug may contain only letters, digits, dashes and underscores' },
     }),
   )

@@ -22,7 +22,7 @@ export class TourPage extends ProjectScopedModel<TourPage> {
   @Column(enumeration('Environment', ENVIRONMENTS, { allowNull: false, defaultValue: 'dev' }))
   declare environment: CreationOptional<Environment>;
 
-  @Column(text('Source key'))
+  @Column(text('Source key', { indexed: true }))
   declare source_key: CreationOptional<string | null>;
 
   @Column(text('Name', { allowNull: false, notEmpty: true, len: [1, 255] }))
@@ -32,6 +32,7 @@ export class TourPage extends ProjectScopedModel<TourPage> {
     text('Slug', {
       allowNull: false,
       notEmpty: true,
+      indexed: true,
       pattern: { is: /^[A-Za-z0-9-]+$/, msg: 'Slug may contain only letters, digits and dashes' },
     }),
   )

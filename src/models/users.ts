@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type InspectOptions, inspect } from 'node:util';
 import {
   type Attributes,
   type BulkCreateOptions,
@@ -39,6 +40,7 @@ import {
 } from './base/decorators';
 import type { BelongsToManyMethods } from './base/many-to-many';
 import { BaseModel } from './base/model';
+import { inspectWithoutSecrets } from './base/secrets';
 import { File } from './file';
 import { Permission } from './permissions';
 import { PresignedUrlRequest } from './presigned_url_requests';
@@ -177,6 +179,8 @@ function lookupDigest(token: unknown): string | undefined {
   }),
 )
 export class User extends BaseModel<User> {
+  static override readonly secretFields: readonly string[] = USER_SECRET_FIELDS;
+
   @Column(text('First name'))
   declare firstName: CreationOptional<string | null>;
 
@@ -187,7 +191,7 @@ export class User extends BaseModel<User> {
   declare phoneNumber: CreationOptional<string | null>;
 
   @Column({
-    ...text('Email', { allowNull: false, notEmpty: true }),
+    ...text('Email', { allowNull: false, notEmpty: true, indexed: true }),
     validate: {
       notNull: { msg: 'Email is required' },
       notEmpty: { msg: 'Email is required' },
@@ -491,14 +495,22 @@ export class User extends BaseModel<User> {
     return super.save(options);
   }
 
+  /**
+   * With `hooks: false` only stored forms (hashes, digests) are taken. With per-row hooks, Sequelize saves the
+   * rows one by one: without a transaction, a row that fails leaves the others saved, some of them after the call
+   * has already failed. In one transaction (the caller's, or one of its own) a failed bulk create leaves no row.
+   */
   static override async bulkCreate<M extends Model>(
     this: ModelStatic<M>,
     records: ReadonlyArray<CreationAttributes<M>>,
-    options?: BulkCreateOptions<Attributes<M>>,
+    options: BulkCreateOptions<Attributes<M>> = {},
   ): Promise<M[]> {
-    if (options?.hooks === false)
+    if (options.hooks === false)
       for (const record of records) refuseUnhookedSecrets(this, record as Record<string, unknown>, true);
-    return super.bulkCreate.call(this, records, options) as Promise<M[]>;
+    const bulkCreate = (withTransaction: BulkCreateOptions<Attributes<M>>) =>
+      super.bulkCreate.call(this, records, withTransaction) as Promise<M[]>;
+    if (options.transaction || !this.sequelize) return bulkCreate(options);
+    return this.sequelize.transaction((transaction) => bulkCreate({ ...options, transaction }));
   }
 
   static override async upsert<M extends Model>(
@@ -533,10 +545,9 @@ export class User extends BaseModel<User> {
     return super.update.call(this, values as never, options) as Promise<[number]>;
   }
 
-  override toJSON<T extends object>(): T {
-    const json = { ...(super.toJSON() as Record<string, unknown>) };
-    for (const field of USER_SECRET_FIELDS) delete json[field];
-    return json as T;
+  /** `console.log(user)` and `util.inspect(user)` show the values with each loaded secret as `[REDACTED]`. */
+  [inspect.custom](_depth: number, options: InspectOptions, inspectValue: typeof inspect): string {
+    return inspectWithoutSecrets(this, USER_SECRET_FIELDS, options, inspectValue);
   }
 }
 

@@ -1,13 +1,13 @@
 import type { SequelizeOptions } from 'sequelize-typescript';
 import { type CreateDbOptions, createDb, type Db } from '../db/create-db';
-import { createMemoryDatabase, memoryDialectModule } from '../memory/pg-mem';
+import { createMemoryDatabase, memoryDialectModule, resetTransactions } from '../memory/pg-mem';
 import { migrate } from '../migrations/runner';
 
 export { build, type Factories, type Overrides, unique } from './factories';
 
 /** An in-memory database with the current schema, for a consumer's unit tests. */
 export type TestDb = Db & {
-  /** Empties every table again (a pg-mem restore: microseconds, no re-sync). */
+  /** Empties every table again (a pg-mem restore: microseconds, no re-sync), forgetting a transaction left open. */
   reset(): void;
   /** Closes the instance. */
   close(): Promise<void>;
@@ -29,7 +29,10 @@ export async function createTestDb(options: Pick<CreateDbOptions, 'hasher' | 'lo
   if (!memory) throw new Error('createTestDb: the database is not in memory');
   const empty = memory.backup();
   return Object.assign(db, {
-    reset: () => empty.restore(),
+    reset: () => {
+      resetTransactions(memory);
+      empty.restore();
+    },
     close: () => db.sequelize.close(),
   });
 }
@@ -41,10 +44,12 @@ export async function createTestDb(options: Pick<CreateDbOptions, 'hasher' | 'lo
  */
 export function inMemorySequelizeOptions(): Pick<
   SequelizeOptions,
-  'dialect' | 'dialectModule' | 'database' | 'logging'
+  'dialect' | 'dialectModule' | 'database' | 'logging' | 'minifyAliases'
 > {
   return {
     dialect: 'postgres',
+    // As `sequelizeOptions` does, for the same reason: PostgreSQL (and pg-mem here) cut column names at 63 bytes.
+    minifyAliases: true,
     dialectModule: memoryDialectModule(createMemoryDatabase()),
     database: 'memory',
     logging: false,

@@ -15,7 +15,12 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 export const ASSET_KINDS = ['image', 'video', 'audio', 'file'] as const;
 export type AssetKind = (typeof ASSET_KINDS)[number];
 
-type Column = Partial<ModelAttributeColumnOptions>;
+/**
+ * A column's options. `lengthCheck` is ours: the bound in characters that
+ * the database enforces too, with a CHECK constraint (`sync()` adds it, and
+ * migration 0003 for the columns of 0.1).
+ */
+type Column = Partial<ModelAttributeColumnOptions> & { lengthCheck?: number };
 type Validators = NonNullable<ModelAttributeColumnOptions['validate']>;
 
 interface Common<T> {
@@ -47,9 +52,21 @@ function column(type: Column['type'], label: string, options: Common<unknown>, v
   return result;
 }
 
+/**
+ * The most characters an indexed TEXT column takes. A B-tree index entry has
+ * to fit in a third of a page (2,704 bytes): without a bound, a long value is
+ * a driver error (`index row requires 120056 bytes`) instead of a
+ * ValidationError. 2,000 leaves room for the other columns of a composite
+ * index; the indexed columns also refuse what their format does not allow
+ * (slugs are ASCII, emails are at most 320 bytes), so no value reaches the limit in bytes.
+ */
+export const INDEXED_TEXT_MAX = 2000;
+
 interface TextOptions extends Common<string> {
   /** Length bounds in characters, inclusive. */
   len?: [number, number] | undefined;
+  /** The column is in an index: bounded to INDEXED_TEXT_MAX characters (or `len`), in the model and by a CHECK. */
+  indexed?: boolean | undefined;
   notEmpty?: boolean | undefined;
   /** A regular expression the value must match, with what it means. */
   pattern?: { is: RegExp; msg: string } | undefined;
@@ -95,11 +112,23 @@ export function text(label: string, options: TextOptions = {}, length?: number):
   const validate: Validators = { isText: textValue(label) };
   if (options.notEmpty) validate.notEmpty = { msg: `${label} must not be empty` };
   // A STRING(n) gets its bound checked here too, so an over-long value is a ValidationError, not a driver error.
-  const len = options.len ?? (length === undefined ? undefined : ([0, length] as [number, number]));
+  const len =
+    options.len ??
+    (length !== undefined
+      ? ([0, length] as [number, number])
+      : options.indexed
+        ? ([0, INDEXED_TEXT_MAX] as [number, number])
+        : undefined);
+  if (options.indexed && (!len || len[1] > INDEXED_TEXT_MAX)) {
+    throw new Error(`${label}: an indexed column takes at most ${INDEXED_TEXT_MAX} characters`);
+  }
   if (len) validate.lengthWithin = lengthWithin(label, len);
   if (options.pattern) validate.is = { args: options.pattern.is, msg: options.pattern.msg };
   const type = length === undefined ? DataType.TEXT : DataType.STRING(length);
-  return column(type, label, options, validate);
+  const result = column(type, label, options, validate);
+  // A VARCHAR(n) is bounded by its type; a TEXT needs the CHECK.
+  if (options.indexed && len && length === undefined) result.lengthCheck = len[1];
+  return result;
 }
 
 /** An ENUM column that also validates in JavaScript, so a bad value is a ValidationError. */
@@ -157,7 +186,9 @@ export function decimal(label: string, options: NumberOptions = {}): Column {
   // Sequelize calls a custom getter with the attribute's name.
   result.get = function getDecimal(this: { getDataValue(key: string): unknown }, key?: unknown) {
     const value = this.getDataValue(key as string);
-    return value === null || value === undefined ? value : Number(value);
+    // Only the database's text form is converted; anything else (a value not yet validated, a symbol, an
+    // object) is returned as it is, for the validator to refuse by name rather than Number() to throw.
+    return typeof value === 'string' ? Number(value) : value;
   } as Column['get'];
   return result;
 }
@@ -201,51 +232,79 @@ export function date(label: string, options: Common<unknown> = {}): Column {
   return result;
 }
 
-/** Whether a value survives JSON storage unchanged: null, booleans, finite numbers, well-formed strings, arrays and plain objects of those. */
-function isJsonSafe(value: unknown): boolean {
-  if (value === null || typeof value === 'boolean') return true;
-  if (typeof value === 'number') return Number.isFinite(value);
-  if (typeof value === 'string') return value.isWellFormed();
-  if (Array.isArray(value)) {
-    for (const item of value) if (!isJsonSafe(item)) return false;
-    return true;
+/** How deep a JSON document may nest (objects and arrays within each other). */
+export const MAX_JSON_DEPTH = 100;
+
+const TOO_DEEP = 'too deep';
+
+interface JsonNode {
+  value: unknown;
+  depth: number;
+  parent?: JsonNode;
+  key?: string | number;
+}
+
+function pathOf(node: JsonNode): string {
+  let path = '';
+  for (let at: JsonNode | undefined = node; at?.parent; at = at.parent) {
+    path = typeof at.key === 'number' ? `[${at.key}]${path}` : `.${at.key}${path}`;
   }
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const key in value) {
-      if (!key.isWellFormed() || !isJsonSafe((value as Record<string, unknown>)[key])) return false;
-    }
-    return true;
-  }
-  return false;
+  return `the value${path}`;
 }
 
 /**
- * Where a value fails `isJsonSafe` (NaN, BigInt, undefined, functions, dates,
- * lone surrogates, which PostgreSQL's json type refuses), for the message.
- * Walked only once a value is known to fail, so valid documents pay no paths.
+ * Why a value would not survive JSON storage unchanged (NaN, BigInt,
+ * undefined, functions, dates, lone surrogates, which PostgreSQL's json type
+ * refuses, or nesting deeper than MAX_JSON_DEPTH), or undefined when it
+ * would. Walked with a stack of its own, so a document nested thousands of
+ * levels deep is refused at level 101 instead of overflowing the call stack.
  */
-function jsonProblem(value: unknown, path: string): string {
-  if (typeof value === 'number') return `${path} is not a finite number`;
-  if (typeof value === 'string') return `${path} is not valid Unicode text`;
-  if (Array.isArray(value)) {
-    const index = value.findIndex((item) => !isJsonSafe(item));
-    return jsonProblem(value[index], `${path}[${index}]`);
-  }
-  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const [key, item] of Object.entries(value)) {
-      if (!key.isWellFormed()) return `a key of ${path} is not valid Unicode text`;
-      if (!isJsonSafe(item)) return jsonProblem(item, `${path}.${key}`);
+function jsonProblem(root: unknown): string | undefined {
+  const pending: JsonNode[] = [{ value: root, depth: 0 }];
+  while (pending.length > 0) {
+    const node = pending.pop() as JsonNode;
+    const { value } = node;
+    if (value === null || typeof value === 'boolean') continue;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return `${pathOf(node)} is not a finite number`;
+      continue;
     }
+    if (typeof value === 'string') {
+      if (!value.isWellFormed()) return `${pathOf(node)} is not valid Unicode text`;
+      continue;
+    }
+    const isArray = Array.isArray(value);
+    if (!isArray && !(typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)) {
+      return `${pathOf(node)} is not a JSON value`;
+    }
+    if (node.depth >= MAX_JSON_DEPTH) return TOO_DEEP;
+    const children: JsonNode[] = [];
+    if (isArray) {
+      (value as unknown[]).forEach((item, index) => {
+        children.push({ value: item, depth: node.depth + 1, parent: node, key: index });
+      });
+    } else {
+      for (const key in value as object) {
+        if (!key.isWellFormed()) return `a key of ${pathOf(node)} is not valid Unicode text`;
+        children.push({ value: (value as Record<string, unknown>)[key], depth: node.depth + 1, parent: node, key });
+      }
+    }
+    // Reversed onto the stack, so the problem reported is the first in document order.
+    for (let i = children.length - 1; i >= 0; i -= 1) pending.push(children[i] as JsonNode);
   }
-  return `${path} is not a JSON value`;
+  return undefined;
 }
 
 /** A JSON document column. */
 export function json(label: string, options: Common<unknown> = {}): Column {
   return column(DataType.JSON, label, options, {
     isJsonDocument(value: unknown) {
-      if (value === null || value === undefined || isJsonSafe(value)) return;
-      throw new Error(`${label} must be a JSON document: ${jsonProblem(value, 'the value')}`);
+      if (value === null || value === undefined) return;
+      const problem = jsonProblem(value);
+      if (problem === TOO_DEEP) {
+        throw new Error(`${label} must be a JSON document nested at most ${MAX_JSON_DEPTH} levels deep`);
+      }
+      if (problem) throw new Error(`${label} must be a JSON document: ${problem}`);
     },
   });
 }

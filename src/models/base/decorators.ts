@@ -13,10 +13,13 @@ export { BeforeBulkCreate } from 'sequelize-typescript/dist/hooks/bulk/before/be
 export { BeforeBulkDestroy } from 'sequelize-typescript/dist/hooks/bulk/before/before-bulk-destroy';
 export { BeforeBulkRestore } from 'sequelize-typescript/dist/hooks/bulk/before/before-bulk-restore';
 export { BeforeBulkUpdate } from 'sequelize-typescript/dist/hooks/bulk/before/before-bulk-update';
+export { ValidationFailed } from 'sequelize-typescript/dist/hooks/shared/validation-failed';
 export { AfterDestroy } from 'sequelize-typescript/dist/hooks/single/after/after-destroy';
 export { AfterRestore } from 'sequelize-typescript/dist/hooks/single/after/after-restore';
 export { AfterValidate } from 'sequelize-typescript/dist/hooks/single/after/after-validate';
+export { BeforeCount } from 'sequelize-typescript/dist/hooks/single/before/before-count';
 export { BeforeDestroy } from 'sequelize-typescript/dist/hooks/single/before/before-destroy';
+export { BeforeFind } from 'sequelize-typescript/dist/hooks/single/before/before-find';
 export { BeforeRestore } from 'sequelize-typescript/dist/hooks/single/before/before-restore';
 export { BeforeSave } from 'sequelize-typescript/dist/hooks/single/before/before-save';
 export { BeforeUpsert } from 'sequelize-typescript/dist/hooks/single/before/before-upsert';

@@ -1,4 +1,5 @@
 import type {
+  BulkCreateOptions,
   CreationOptional,
   DestroyOptions,
   InferAttributes,
@@ -6,6 +7,7 @@ import type {
   InstanceDestroyOptions,
   InstanceRestoreOptions,
   Attributes as ModelAttributes,
+  CreationAttributes as ModelCreationAttributes,
   ModelStatic,
   NonAttribute,
   RestoreOptions,
@@ -23,6 +25,9 @@ import {
   AfterRestore,
   BeforeBulkDestroy,
   BeforeBulkRestore,
+  BeforeBulkUpdate,
+  BeforeCount,
+  BeforeFind,
   BeforeRestore,
   BelongsTo,
   Column,
@@ -31,9 +36,12 @@ import {
   Model,
   type ModelCtor,
   PrimaryKey,
+  ValidationFailed,
 } from './decorators';
 import { certainlyValid, type ValidationOptions } from './fast-validate';
+import { hideSecretsOfValidation, plainWithOwnJson } from './secrets';
 import { hasSoftCascade, restoreChildren, softDeleteChildren } from './soft-cascade';
+import { assertSafeWhere } from './where-guard';
 
 /**
  * The base classes associate with `users` and `projects`, whose own files
@@ -51,6 +59,12 @@ export const projectsModel = (): ModelCtor => (require('../projects') as typeof 
  * updated the row.
  */
 export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttributes<M>, InferCreationAttributes<M>> {
+  /**
+   * Attributes whose values are secret: left out of `toJSON`, redacted from
+   * validation errors, the SQL log and query errors (see src/db/redact.ts).
+   */
+  static readonly secretFields: readonly string[] = [];
+
   @PrimaryKey
   @Default(DataType.UUIDV4)
   @Column(uuid('Id', { allowNull: false }))
@@ -125,6 +139,26 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
     if (deletedAt && hasSoftCascade(model)) await restoreChildren(model, [row.id], deletedAt, options.transaction);
   }
 
+  // hooks: a validation error keeps no secret value, whichever write path (create, update, bulkCreate, upsert,
+  // importRows) raised it
+
+  /** @internal A hook: a validation error keeps no secret value. */
+  @ValidationFailed
+  static hideSecretValues(row: AnyBase, _options: unknown, error: unknown): void {
+    hideSecretsOfValidation(error, (row.constructor as typeof BaseModel).secretFields);
+  }
+
+  // hooks: a where that cannot become valid SQL (Infinity, NaN, a malformed UUID) is refused by name, before SQL
+
+  @BeforeFind
+  @BeforeCount
+  @BeforeBulkUpdate
+  @BeforeBulkDestroy
+  @BeforeBulkRestore
+  static refuseInvalidWhere(this: ModelCtor, options: { where?: unknown; include?: unknown }): void {
+    assertSafeWhere(this as never, options);
+  }
+
   // methods: the cascades run in one transaction with the row's own change
 
   override async destroy(options: InstanceDestroyOptions = {}): Promise<void> {
@@ -143,6 +177,32 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
   override async validate(options?: ValidationOptions): Promise<void> {
     if (certainlyValid(this, options)) return;
     await super.validate(options);
+  }
+
+  /**
+   * The row as JSON, without its model's secret fields. Included rows are
+   * serialised by their own `toJSON`: Sequelize's turns them into plain
+   * values, which would put an included user's secrets (loaded through a
+   * scope or `attributes`) into the parent's JSON.
+   */
+  override toJSON<T extends object>(): T {
+    const json = plainWithOwnJson(this.get({ clone: true }) as Record<string, unknown>);
+    for (const field of (this.constructor as typeof BaseModel).secretFields) delete json[field];
+    return json as T;
+  }
+
+  /**
+   * As Sequelize's, but validating every row first unless `validate: false`
+   * is given: bad input is refused by name (an AggregateError of
+   * BulkRecordErrors, each holding the row's ValidationError) before any row
+   * is written, as on every other write path, not left to the database.
+   */
+  static override async bulkCreate<M extends SequelizeModel>(
+    this: ModelStatic<M>,
+    records: ReadonlyArray<ModelCreationAttributes<M>>,
+    options: BulkCreateOptions<ModelAttributes<M>> = {},
+  ): Promise<M[]> {
+    return Model.bulkCreate.call(this, records as never, { validate: true, ...options }) as Promise<M[]>;
   }
 
   static override async destroy<M extends SequelizeModel>(
