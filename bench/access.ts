@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { can, createDb, type Db, migrate, seedRbac, visibleProductionPages } from '../src';
+import { median, summary, urlOf } from './data';
 
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DATABASE = process.env.BENCH_ACCESS_DATABASE ?? 'tbp_bench_access';
@@ -22,24 +23,6 @@ const TARGET = 1.5;
 const RESULTS = join(__dirname, 'RESULTS.md');
 export const SECTION_START = '<!-- access:start -->';
 export const SECTION_END = '<!-- access:end -->';
-
-function urlOf(database: string): string {
-  const url = new URL(SERVER);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
-
-function summary(values: number[], digits = 3): string {
-  return `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)})`;
-}
 
 async function admin(sql: string): Promise<void> {
   const client = new Client({ connectionString: SERVER });
@@ -306,7 +289,7 @@ export function withSection(results: string, section: string): string {
 async function main() {
   await admin(`DROP DATABASE IF EXISTS "${DATABASE}" WITH (FORCE)`);
   await admin(`CREATE DATABASE "${DATABASE}"`);
-  const url = urlOf(DATABASE);
+  const url = urlOf(SERVER, DATABASE);
   const db = createDb({ url, logging: false, sequelize: { pool: { max: 5 } } });
   const pool = new Pool({ connectionString: url, max: 5 });
   try {
@@ -329,8 +312,8 @@ async function main() {
       const met = median(ratio) <= TARGET ? 'met' : '**missed**';
       table.push([
         name,
-        summary(byVariant.package),
-        summary(byVariant.raw),
+        summary(byVariant.package, 3),
+        summary(byVariant.raw, 3),
         summary(ratio, 2),
         `<= ${TARGET}x raw: ${met}`,
       ]);

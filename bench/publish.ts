@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { createDb, type Db, migrate, publishEnvironment, rollbackPublish } from '../src';
+import { median, summary, urlOf } from './data';
 
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DATABASE = process.env.BENCH_PUBLISH_DATABASE ?? 'tbp_bench_publish';
@@ -20,24 +21,6 @@ const TRACKS = 40;
 const RESULTS = join(__dirname, 'RESULTS.md');
 const START = '<!-- publish:start (written by `npm run bench:publish`) -->';
 const END = '<!-- publish:end -->';
-
-function urlOf(database: string): string {
-  const url = new URL(SERVER);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
-
-function summary(values: number[], digits = 1): string {
-  return `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)})`;
-}
 
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 const elapsed = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e6;
@@ -185,13 +168,13 @@ export async function benchPublish(): Promise<string> {
   await freshDatabase();
   const counter: Counter = { statements: 0 };
   const db: Db = createDb({
-    url: urlOf(DATABASE),
+    url: urlOf(SERVER, DATABASE),
     logging: () => {
       counter.statements += 1;
     },
     sequelize: { pool: { max: 5 } },
   });
-  const pool = new Pool({ connectionString: urlOf(DATABASE), max: 3 });
+  const pool = new Pool({ connectionString: urlOf(SERVER, DATABASE), max: 3 });
   try {
     await migrate(db.sequelize);
     process.stderr.write(
@@ -256,7 +239,7 @@ export async function benchPublish(): Promise<string> {
 
     const ratio = (values: number[]) => values.map((value, i) => value / (samples.raw[i] as number));
     const row = (name: string, values: number[], statements: number) =>
-      `| ${name} | ${summary(values)} | ${statements} | ${summary(samples.raw)} | ${summary(ratio(values), 2)} | ` +
+      `| ${name} | ${summary(values, 1)} | ${statements} | ${summary(samples.raw, 1)} | ${summary(ratio(values), 2)} | ` +
       `<= 3x raw and <= 20 statements: ${verdict(median(ratio(values)) <= 3 && statements <= 20)} |`;
     const large1 = memoryLarge.result;
     const memoryRow = (name: string, run: typeof memorySmall, rows: number) =>

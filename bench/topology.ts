@@ -18,6 +18,7 @@ import { Client } from 'pg';
 import { QueryTypes } from 'sequelize';
 import { readTopology, type Topology } from '../__tests__/topology/env';
 import { createDb, type Db, importRows, migrate } from '../src';
+import { median } from './data';
 
 const ROOT = join(__dirname, '..');
 const DATABASE = 'tbp_bench_topology';
@@ -28,13 +29,6 @@ const POOL_MAX = Number(process.env.BENCH_TOPOLOGY_POOL ?? 8);
 const PROJECTS = 200;
 const PAGES = 10; // production pages a project (and as many in dev)
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 const summary = (values: number[], digits = 0) =>
   `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)})`;
 
