@@ -48,11 +48,12 @@ const TSCONFIG = (root) => ({
 });
 
 /**
- * Checks every sample; `step(name, action)` records each check. `consumer` is a folder whose
- * node_modules has the tarball installed; `databaseUrl()` gives a fresh database URL (or undefined
- * when there is no server).
+ * Checks every sample; `step(name, action)` records each check (and returns a promise when `action`
+ * does), `runAside(cwd, command, args, { env, timeout })` runs a program without blocking. `consumer` is a
+ * folder whose node_modules has the tarball installed; `databaseUrl()` gives a fresh database URL (or
+ * undefined when there is no server).
  */
-function checkReadmeSamples({ root, consumer, step, databaseUrl }) {
+async function checkReadmeSamples({ root, consumer, step, runAside, databaseUrl }) {
   const samples = readmeSamples(readFileSync(join(root, 'README.md'), 'utf8'));
   const dir = join(consumer, 'readme-samples');
   mkdirSync(dir, { recursive: true });
@@ -94,10 +95,11 @@ function checkReadmeSamples({ root, consumer, step, databaseUrl }) {
       }),
     );
   }
-  for (const { name, file, sample } of programs) {
+  // Two at a time: each is mostly Node starting up and waiting on its database.
+  const queue = programs.map(({ name, file, sample }) => () => {
     const compiled = file.replace(/\.ts$/, '.js').replace(/\.mts$/, '.mjs');
     const path = /\.m?ts$/.test(file) ? join(dir, 'out', compiled) : join(dir, file);
-    step(`${name}: runs and exits by itself`, () => {
+    return step(`${name}: runs and exits by itself`, () => {
       const env = { ...process.env, BCRYPT_ROUNDS: '10' };
       delete env.DATABASE_URL;
       delete env.NODE_ENV;
@@ -107,9 +109,13 @@ function checkReadmeSamples({ root, consumer, step, databaseUrl }) {
         env.DATABASE_URL = url;
       }
       // A sample that leaves a handle open hangs here instead of exiting: the timeout turns that into a failure.
-      execFileSync(process.execPath, [path], { cwd: dir, env, stdio: 'inherit', timeout: 60_000 });
+      return runAside(dir, process.execPath, [path], { env, timeout: 60_000 });
     });
-  }
+  });
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) await next();
+  };
+  await Promise.all([worker(), worker()]);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Builds the package, packs it, installs the tarball into fresh copies of the example apps and runs
-// their HTTP tests: what a consumer gets from `npm install @tbp/models`, not what src/ holds.
-const { execFileSync } = require('node:child_process');
+// their HTTP tests: what a consumer gets from `npm install @tbp/models`, not what src/ holds. The two apps,
+// and the README's programs two at a time, run side by side; each one's output is printed when it ends.
+const { execFile, execFileSync } = require('node:child_process');
 const { cpSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -20,31 +21,62 @@ function run(cwd, command, args, options = {}) {
   });
 }
 
-function step(name, action) {
-  const started = Date.now();
-  try {
-    action();
-    results.push({ name, ok: true, seconds: (Date.now() - started) / 1000 });
-  } catch (error) {
-    results.push({ name, ok: false, seconds: (Date.now() - started) / 1000, error: error.message.split('\n')[0] });
-  }
+/** `run`, without waiting: the output is held and printed in one piece when the command ends. */
+function runAside(cwd, command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const env = options.env ?? { ...process.env };
+    execFile(
+      command,
+      args,
+      { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: options.timeout ?? 0 },
+      (error, stdout, stderr) => {
+        if (!options.quiet) process.stdout.write(stdout);
+        process.stderr.write(stderr);
+        if (error) reject(error);
+        else resolve();
+      },
+    );
+  });
 }
 
-try {
+/** Records a check; `action` may be async. Results keep the order in which the steps began. */
+function step(name, action) {
+  const started = Date.now();
+  const result = { name, ok: true, seconds: 0 };
+  results.push(result);
+  const done = (error) => {
+    result.seconds = (Date.now() - started) / 1000;
+    if (error) Object.assign(result, { ok: false, error: error.message.split('\n')[0] });
+  };
+  try {
+    const pending = action();
+    if (pending && typeof pending.then === 'function') return pending.then(() => done(), done);
+    done();
+  } catch (error) {
+    done(error);
+  }
+  return Promise.resolve();
+}
+
+async function main() {
   run(root, 'npm', ['pack', '--silent', '--pack-destination', work], { quiet: true });
   const tarball = readdirSync(work).find((file) => file.endsWith('.tgz'));
   renameSync(join(work, tarball), join(work, 'tbp-models.tgz'));
   const npmInstall = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
 
-  for (const example of ['express', 'nestjs']) {
-    const dir = join(work, example);
-    cpSync(join(root, 'examples', example), dir, {
-      recursive: true,
-      filter: (source) => !/node_modules|[/\\]dist$/.test(source),
-    });
-    step(`${example}: npm install (packed tarball)`, () => run(dir, 'npm', npmInstall, { quiet: true }));
-    step(`${example}: HTTP tests`, () => run(dir, 'npm', ['test', '--silent'], { env: { BCRYPT_ROUNDS: '10' } }));
-  }
+  await Promise.all(
+    ['express', 'nestjs'].map(async (example) => {
+      const dir = join(work, example);
+      cpSync(join(root, 'examples', example), dir, {
+        recursive: true,
+        filter: (source) => !/node_modules|[/\\]dist$/.test(source),
+      });
+      await step(`${example}: npm install (packed tarball)`, () => runAside(dir, 'npm', npmInstall, { quiet: true }));
+      await step(`${example}: HTTP tests`, () =>
+        runAside(dir, 'npm', ['test', '--silent'], { env: { ...process.env, BCRYPT_ROUNDS: '10' } }),
+      );
+    }),
+  );
 
   const consumer = join(work, 'express');
   const smoke = {
@@ -69,14 +101,20 @@ try {
   );
   const databases = scratchDatabases(root);
   try {
-    checkReadmeSamples({ root, consumer, step, databaseUrl: () => databases.create() });
+    await checkReadmeSamples({ root, consumer, step, runAside, databaseUrl: () => databases.create() });
   } finally {
     databases.dropAll();
   }
-} finally {
-  rmSync(work, { recursive: true, force: true });
 }
 
-const { lines, failed } = summary(results, process.argv, root);
-for (const line of lines) console.log(line);
-process.exitCode = failed > 0 || results.length === 0 ? 1 : 0;
+main()
+  .catch((error) => {
+    results.push({ name: 'the examples step itself', ok: false, seconds: 0, error: error.message.split('\n')[0] });
+  })
+  .finally(() => {
+    rmSync(work, { recursive: true, force: true });
+    const { lines, failed } = summary(results, process.argv, root);
+    for (const line of lines) console.log(line);
+    process.exitCode = failed > 0 || results.length === 0 ? 1 : 0;
+  });
+

@@ -1,7 +1,7 @@
 import { ValidationError } from 'sequelize';
 import { createInlineHasher, type Db, importRows, isBcryptHash } from '../../src';
 import { hasherFor, useHasher } from '../../src/auth/password';
-import { useTestDatabase } from '../support/db';
+import { TEST_BCRYPT_ROUNDS, useTestDatabase } from '../support/db';
 import { expectNothingOf, type StoredUser, storedUsers } from './credentials';
 
 /**
@@ -207,7 +207,7 @@ async function user(db: Db, stored: StoredUser) {
 // One bcrypt hash for every scene's existing user: stored as given, so a scene costs no hashing.
 let existingHash: string;
 beforeAll(async () => {
-  existingHash = await createInlineHasher(10).hash('the existing password');
+  existingHash = await createInlineHasher(TEST_BCRYPT_ROUNDS).hash('the existing password');
 });
 
 async function scene(): Promise<Scene> {
@@ -299,8 +299,8 @@ describe('checkPassword', () => {
 });
 
 describe('an imported hash weaker than BCRYPT_ROUNDS is upgraded at the first login', () => {
-  // The suites run with BCRYPT_ROUNDS=10 (see __tests__/support/backend-*.ts).
-  const rounds = Number(process.env.BCRYPT_ROUNDS);
+  // The configured cost: that of the suites' hasher (see __tests__/support/db.ts).
+  const rounds = TEST_BCRYPT_ROUNDS;
   const cost = (hash: string | undefined) => Number(hash?.slice(4, 6));
   let weak: string;
   beforeAll(async () => {

@@ -12,7 +12,7 @@ import {
 } from '../../src';
 import { initialSchema } from '../../src/migrations/0001-initial-schema';
 import { hashedTokens } from '../../src/migrations/0002-hashed-tokens';
-import { backend, useTestDatabase } from '../support/db';
+import { backend, TEST_BCRYPT_ROUNDS, useTestDatabase } from '../support/db';
 import { scratchDatabases } from '../support/scratch-databases';
 import { expectNothingOf, type StoredUser, storedUsers } from './credentials';
 
@@ -28,7 +28,7 @@ jest.setTimeout(60_000);
 
 let hash: string;
 beforeAll(async () => {
-  hash = await createInlineHasher(10).hash('a password');
+  hash = await createInlineHasher(TEST_BCRYPT_ROUNDS).hash('a password');
 });
 
 async function newUser(db: Db, email = 'ann@example.com') {

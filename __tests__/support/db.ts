@@ -1,4 +1,5 @@
 import { createDb, type Db, type PasswordHasher } from '../../src';
+import { HashPool } from '../../src/auth/hash-pool';
 import { resetTransactions } from '../../src/memory/pg-mem';
 import { MIGRATION_TABLE, migrate } from '../../src/migrations/runner';
 import { adminClient, urlOf, workerDatabase } from './server';
@@ -19,6 +20,21 @@ export const cheapHasher: PasswordHasher = {
   compare: async (plain, hash) => hash === `test-hash:${plain}`,
   isHash: (value) => value.startsWith('test-hash:'),
 };
+
+/**
+ * The bcrypt cost of the suites' default hasher. bcrypt all the same, on the package's worker threads, at a
+ * cost the package's `BCRYPT_ROUNDS` would refuse (its floor is 10): a cost-10 hash takes some 95 ms of a
+ * core here, a cost-5 one 3 ms, and the suites create thousands of users. The tests of the configured
+ * cost itself (`unit/password`, `unit/hash-pool`) use the package's default hasher.
+ */
+export const TEST_BCRYPT_ROUNDS = 5;
+
+let bcryptPool: HashPool | undefined;
+/** Real bcrypt hashes at TEST_BCRYPT_ROUNDS, on threads: what `useTestDatabase()` hashes with by default. */
+export function testBcrypt(): PasswordHasher {
+  bcryptPool ??= new HashPool({ rounds: TEST_BCRYPT_ROUNDS });
+  return bcryptPool;
+}
 
 export const backend: Backend = process.env.TBP_TEST_BACKEND === 'postgres' ? 'postgres' : 'memory';
 
@@ -81,7 +97,7 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-export async function openTestDatabase(hasher?: PasswordHasher): Promise<TestDatabase> {
+export async function openTestDatabase(hasher: PasswordHasher = testBcrypt()): Promise<TestDatabase> {
   if (backend === 'memory') {
     const db = createDb({ inMemory: true, logging: false, hasher });
     await migrate(db.sequelize);
@@ -112,7 +128,7 @@ export async function openTestDatabase(hasher?: PasswordHasher): Promise<TestDat
  * Opens this file's database before its tests, empties it after each test and
  * closes it at the end. Read `.db` inside a test.
  */
-export function useTestDatabase(hasher?: PasswordHasher): { readonly db: Db } {
+export function useTestDatabase(hasher: PasswordHasher = testBcrypt()): { readonly db: Db } {
   let current: TestDatabase | undefined;
   beforeAll(async () => {
     current = await openTestDatabase(hasher);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 
 /**
- * The compile-time tests in __tests__/types/public-api.ts are checked by `tsc --noEmit`.
+ * The compile-time tests in __tests__/types/public-api.ts are checked by `tsc --noEmit` (`npm run typecheck`).
  * This shows they have teeth: the same file with the registry loosened to `any` fails to compile.
  */
 const FILE = join(__dirname, '..', 'types', 'public-api.ts');
@@ -21,11 +21,9 @@ function diagnostics(source: string): string[] {
     .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
 }
 
-test('the type tests pass as written', () => {
-  expect(diagnostics(readFileSync(FILE, 'utf8'))).toEqual([]);
-}, 60_000);
-
-test('they fail when the public types are loosened to any', () => {
+// That they pass as written is `tsc --noEmit`'s to say (npm test runs it first); a second program here would
+// type-check the package again for nothing.
+test('the type tests fail when the public types are loosened to any', () => {
   const loosened = readFileSync(FILE, 'utf8').replace('declare const db: Db;', 'declare const db: any;');
   const errors = diagnostics(loosened);
   expect(errors.length).toBeGreaterThan(5);
