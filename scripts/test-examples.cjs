@@ -117,4 +117,3 @@ main()
     for (const line of lines) console.log(line);
     process.exitCode = failed > 0 || results.length === 0 ? 1 : 0;
   });
-

@@ -10,6 +10,6 @@ afterAll(() => db.close());
 
 test('a page belongs to a project', async () => {
   const page = await build.tourPage(db); // creates the project it needs
-  const project = await db.projects.findByPk(page.projectId!, { include: ['tour_pages_project'] });
-  expect(project?.tour_pages_project).toHaveLength(1);
+  const projects = await db.projects.findAll({ include: ['tour_pages_project'] });
+  expect(projects.map((project) => project.tour_pages_project?.map(({ id }) => id))).toEqual([[page.id]]);
 });

@@ -194,7 +194,9 @@ describe('hostile values into every column, through every write path', () => {
       if (left !== count) {
         const rows = await model.findAll({ where: { id: [...attempts.keys()] }, paranoid: false, raw: true });
         const named = rows.map((row) => attempts.get((row as { id: string }).id));
-        throw new Error(`${table}.${column}: ${left} rows where there were ${count}; left behind by: ${named.join('; ')}`);
+        throw new Error(
+          `${table}.${column}: ${left} rows where there were ${count}; left behind by: ${named.join('; ')}`,
+        );
       }
     }
     expect(disagreements).toEqual([]);
