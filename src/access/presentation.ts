@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   type Attributes,
   DatabaseError,
@@ -11,6 +10,7 @@ import { connectionOf, type PgClient, withReadConnection } from '../db/connectio
 import { assertUuid, isUuid } from '../db/ids';
 import { ENVIRONMENTS, type Environment } from '../models/base/columns';
 import { columnsOf } from '../models/base/metadata';
+import { fixedStatement } from '../models/base/statements';
 import type { ProjectAudioTrack } from '../models/project_audio_tracks';
 import type { ProjectElementDefault } from '../models/project_element_defaults';
 import type { ProjectMembership } from '../models/project_memberships';
@@ -189,6 +189,8 @@ function cached(sequelize: Sequelize, key: string, build: (shapes: Shapes) => st
   let sql = entry.sql.get(key);
   if (sql === undefined) {
     sql = build(entry.shapes);
+    // Named: with createDb's `preparedStatements`, every call sends it as a prepared statement.
+    fixedStatement(sql);
     entry.sql.set(key, sql);
   }
   return sql;
@@ -331,8 +333,6 @@ async function oneAnswer(
   return rows[0]?.answer ?? null;
 }
 
-const statementNames = new Map<string, string>();
-
 /**
  * The statement through the connection itself, named after its text (so one
  * name never stands for two texts): the transaction's connection, or one of
@@ -344,11 +344,7 @@ async function preparedAnswer(
   bind: unknown[],
   options: ReadOptions,
 ): Promise<Record<string, unknown> | null> {
-  let name = statementNames.get(sql);
-  if (!name) {
-    name = `tbp_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
-    statementNames.set(sql, name);
-  }
+  const name = fixedStatement(sql);
   const run = async (client: PgClient) => {
     const { logging } = (sequelize as unknown as { options: { logging?: unknown } }).options;
     if (typeof logging === 'function') logging(`Executing (prepared ${name}): ${sql}`);

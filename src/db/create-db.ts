@@ -19,6 +19,7 @@ import { hideCredentials } from './credentials';
 import { withDeferredRefresh } from './deferred-refresh';
 import { type ForeignKeyColumn, foreignKeyConstraints, normaliseQueryError } from './errors';
 import { redactLogging } from './logging';
+import { usePreparedStatements } from './prepared';
 import { onPrimary } from './primary';
 import { applyQueryPolicy } from './query-policy';
 import {
@@ -46,6 +47,12 @@ export interface CreateDbOptions extends ServerSettings {
   logging?: boolean | ((sql: string) => void) | undefined;
   /** Replaces the bcryptjs hasher for the users of this database. */
   hasher?: PasswordHasher | undefined;
+  /**
+   * Sends the package's fixed statements (`findByPk`, `loadPresentation`, `loadEditorView`) as named prepared
+   * statements, planned once per connection (see `db/prepared.ts`). Default off: leave it off behind PgBouncer in
+   * transaction mode older than 1.21, or without `max_prepared_statements`.
+   */
+  preparedStatements?: boolean | undefined;
   /** Further Sequelize options (pool, timezone, ...). */
   sequelize?: Partial<SequelizeOptions> | undefined;
 }
@@ -213,6 +220,7 @@ export function createDb(options: CreateDbOptions = {}): Db {
       clientTimeoutMs: statementTimeoutMs && clientTimeoutMs(statementTimeoutMs),
     });
   }
+  if (!inMemory && options.preparedStatements) usePreparedStatements(sequelize);
   alignAssociationRules(Object.values(sequelize.models));
   if (options.hasher) useHasher(sequelize, options.hasher);
   const db: Record<string, unknown> = {

@@ -2,6 +2,8 @@ import type {
   BulkCreateOptions,
   CreationOptional,
   DestroyOptions,
+  FindOptions,
+  Identifier,
   InferAttributes,
   InferCreationAttributes,
   InstanceDestroyOptions,
@@ -38,6 +40,7 @@ import {
   PrimaryKey,
   ValidationFailed,
 } from './decorators';
+import { type FastFindOptions, fastFindByPk, NOT_FAST } from './fast-find';
 import { certainlyValid, type ValidationOptions } from './fast-validate';
 import { hideSecretsOfValidation, plainWithOwnJson } from './secrets';
 import { hasSoftCascade, restoreChildren, softDeleteChildren } from './soft-cascade';
@@ -244,6 +247,19 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
   }
 
   /**
+   * `findByPk`, by a statement built once per model when the call is a plain
+   * read by key (see `fast-find.ts`); any other, by Sequelize's finder.
+   */
+  static override async findByPk<M extends SequelizeModel>(
+    this: ModelStatic<M>,
+    identifier?: Identifier,
+    options?: Omit<FindOptions<ModelAttributes<M>>, 'where'>,
+  ): Promise<M | null> {
+    const fast = await fastFindByPk(this as never, identifier, options as FastFindOptions, OWN_FIND_HOOKS);
+    return fast === NOT_FAST ? (Model.findByPk.call(this, identifier, options as never) as never) : (fast as M | null);
+  }
+
+  /**
    * Sequelize builds an upsert's INSERT and its ON CONFLICT UPDATE before the
    * `beforeUpsert` hooks run, so the actor is added to the values here: the
    * insert takes both audit columns, the update only `updatedById` (a row that
@@ -268,6 +284,9 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
     }) as never;
   }
 }
+
+/** The package's own find hooks: a read by a UUID key gives them nothing to refuse. */
+const OWN_FIND_HOOKS: ReadonlySet<unknown> = new Set([BaseModel.refuseInvalidWhere]);
 
 /**
  * Sets `updatedById` on the rows a static soft delete or restore is about to
