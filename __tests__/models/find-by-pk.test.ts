@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ValidationError } from 'sequelize';
+import { EmptyResultError, ValidationError } from 'sequelize';
 import { Model as FinderModel } from 'sequelize-typescript';
 import { cheapHasher, useTestDatabase } from '../support/db';
 import { MODEL_FACTORIES, MODEL_TABLES, modelOf, type Row } from './rows';
@@ -94,6 +94,7 @@ describe('the instances it gives behave as the finder’s', () => {
     const { db } = t;
     await expect(db.projects.findByPk('not-a-uuid')).rejects.toBeInstanceOf(ValidationError);
     await expect(db.projects.findByPk(null as never)).resolves.toBeNull();
+    await expect(db.projects.findByPk(randomUUID(), { rejectOnEmpty: true })).rejects.toBeInstanceOf(EmptyResultError);
     const project = await MODEL_FACTORIES.projects(db);
     const withPages = await db.projects.findByPk(project.id, { include: ['tour_pages_project'] });
     expect(withPages?.tour_pages_project).toEqual([]);

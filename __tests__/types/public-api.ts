@@ -48,6 +48,9 @@ function same<A, B>(_proof: Same<A, B>): void {}
 export async function typedFinds(id: string): Promise<void> {
   const found = await db.users.findByPk(id);
   same<typeof found, User | null>(true);
+  // With rejectOnEmpty, never null (Sequelize's overload, kept by the package's findByPk).
+  const sure = await db.users.findByPk(id, { rejectOnEmpty: true });
+  same<typeof sure, User>(true);
   if (!found) return;
   const user = found;
   same<typeof user.email, string>(true);

@@ -12,6 +12,7 @@ import type {
   CreationAttributes as ModelCreationAttributes,
   ModelStatic,
   NonAttribute,
+  NonNullFindOptions,
   RestoreOptions,
   CreationAttributes as SequelizeCreationAttributes,
   Model as SequelizeModel,
@@ -250,6 +251,16 @@ export abstract class BaseModel<M extends BaseModel<M>> extends Model<InferAttri
    * `findByPk`, by a statement built once per model when the call is a plain
    * read by key (see `fast-find.ts`); any other, by Sequelize's finder.
    */
+  static override findByPk<M extends SequelizeModel>(
+    this: ModelStatic<M>,
+    identifier: Identifier,
+    options: Omit<NonNullFindOptions<ModelAttributes<M>>, 'where'>,
+  ): Promise<M>;
+  static override findByPk<M extends SequelizeModel>(
+    this: ModelStatic<M>,
+    identifier?: Identifier,
+    options?: Omit<FindOptions<ModelAttributes<M>>, 'where'>,
+  ): Promise<M | null>;
   static override async findByPk<M extends SequelizeModel>(
     this: ModelStatic<M>,
     identifier?: Identifier,
