@@ -58,3 +58,37 @@ describe('createDb({ preparedStatements: true })', () => {
     }
   });
 });
+
+describe('DB_PREPARED_STATEMENTS, and the default', () => {
+  /** Whether a read by key on a new instance leaves its statement prepared on its connection. */
+  async function leavesPrepared(options: { preparedStatements?: boolean }): Promise<boolean> {
+    const db = createDb({ url: urlOf(workerDatabase()), hasher: cheapHasher, logging: false, ...options });
+    try {
+      const project = await MODEL_FACTORIES.projects(db);
+      return await db.sequelize.transaction(async (transaction) => {
+        await db.projects.findByPk(project.id, { transaction });
+        const rows = (await db.sequelize.query("SELECT name FROM pg_prepared_statements WHERE name LIKE 'tbp\\_%'", {
+          type: 'SELECT',
+          transaction,
+        })) as unknown[];
+        return rows.length > 0;
+      });
+    } finally {
+      await db.sequelize.close();
+    }
+  }
+
+  test('off by default; DB_PREPARED_STATEMENTS=true turns it on, and the option wins over the variable', async () => {
+    const saved = process.env.DB_PREPARED_STATEMENTS;
+    try {
+      delete process.env.DB_PREPARED_STATEMENTS;
+      expect(await leavesPrepared({})).toBe(false);
+      process.env.DB_PREPARED_STATEMENTS = 'true';
+      expect(await leavesPrepared({})).toBe(true);
+      expect(await leavesPrepared({ preparedStatements: false })).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.DB_PREPARED_STATEMENTS;
+      else process.env.DB_PREPARED_STATEMENTS = saved;
+    }
+  });
+});

@@ -167,6 +167,15 @@ describe('server settings from the environment', () => {
   });
 
   test.each([
+    ['true', true],
+    ['on', true],
+    ['0', false],
+    ['', undefined],
+  ])('DB_PREPARED_STATEMENTS=%p sets preparedStatements to %p', (value, prepared) => {
+    expect(dbConfig('production', { ...server, DB_PREPARED_STATEMENTS: value }).preparedStatements).toBe(prepared);
+  });
+
+  test.each([
     ['DB_POOL_MAX', '0', 'DB_POOL_MAX must be a whole number from 1 to 10000, got "0"'],
     ['DB_POOL_MAX', 'ten', 'DB_POOL_MAX must be a whole number from 1 to 10000, got "ten"'],
     ['DB_POOL_MIN', '-1', 'DB_POOL_MIN must be a whole number from 0 to 10000, got "-1"'],
@@ -177,6 +186,7 @@ describe('server settings from the environment', () => {
     ['DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 'off', 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS must be a whole number'],
     ['DB_READ_RETRY', 'maybe', 'DB_READ_RETRY must be true or false, got "maybe"'],
     ['DB_READ_RETRY', '11', 'DB_READ_RETRY must be a whole number from 0 to 10, got "11"'],
+    ['DB_PREPARED_STATEMENTS', 'sometimes', 'DB_PREPARED_STATEMENTS must be true or false, got "sometimes"'],
   ])('%s=%p is refused, by name and value', (variable, value, message) => {
     expect(() => dbConfig('production', { ...server, [variable]: value })).toThrow(DbConfigError);
     expect(() => dbConfig('production', { ...server, [variable]: value })).toThrow(message);
@@ -230,6 +240,7 @@ describe('server settings of createDb', () => {
     [{ pool: { max: 0 } }, 'pool.max must be a whole number from 1 to 10000, got 0'],
     [{ pool: { max: 2, min: 3 } }, "pool.min (3) is above the pool's maximum (2)"],
     [{ readRetry: 20 }, 'readRetry must be a whole number from 0 to 10, got 20'],
+    [{ preparedStatements: 'yes' as unknown as boolean }, 'preparedStatements must be true or false, got yes'],
     [{ readUrls: 'postgres://r/tbp' as unknown as string[] }, 'readUrls must be a list of postgres:// URLs'],
     [
       { readUrls: ['postgres://app:s3cret@r:0/tbp'] },

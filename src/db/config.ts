@@ -18,9 +18,10 @@ export interface PoolSettings {
 }
 
 /**
- * How the package uses its servers: read replicas, pools, timeouts and read
- * retries. Each has a variable (`DB_READ_URLS`, `DB_POOL_*`, `DB_*_TIMEOUT_MS`,
- * `DB_READ_RETRY`) and a `createDb` option of the same meaning; unset means
+ * How the package uses its servers: read replicas, pools, timeouts, read
+ * retries and prepared statements. Each has a variable (`DB_READ_URLS`,
+ * `DB_POOL_*`, `DB_*_TIMEOUT_MS`, `DB_READ_RETRY`, `DB_PREPARED_STATEMENTS`)
+ * and a `createDb` option of the same meaning; unset means
  * Sequelize's and PostgreSQL's defaults (no timeout, no retry).
  */
 export interface ServerSettings {
@@ -42,6 +43,12 @@ export interface ServerSettings {
    * a number, or `true` for 1); writes never are. Default 0.
    */
   readRetry?: number | undefined;
+  /**
+   * Sends the package's fixed statements (`findByPk`'s reads by key, `loadPresentation`, `loadEditorView`) as named
+   * prepared statements, planned once per connection (`DB_PREPARED_STATEMENTS`: true or false; default false). Leave
+   * it off behind PgBouncer in transaction mode older than 1.21, or without `max_prepared_statements`.
+   */
+  preparedStatements?: boolean | undefined;
 }
 
 export interface DbConfig extends ServerSettings {
@@ -200,6 +207,7 @@ const SETTING_NAMES = {
   statementTimeoutMs: ['DB_STATEMENT_TIMEOUT_MS', 'statementTimeoutMs'],
   idleInTransactionTimeoutMs: ['DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 'idleInTransactionTimeoutMs'],
   readRetry: ['DB_READ_RETRY', 'readRetry'],
+  preparedStatements: ['DB_PREPARED_STATEMENTS', 'preparedStatements'],
 } as const;
 
 type SettingName = keyof typeof SETTING_NAMES;
@@ -253,6 +261,11 @@ export function checkServerSettings(settings: ServerSettings, source: SettingsSo
       `${name('min')} (${min}) is above the pool's maximum (${max ?? `5, the default; set ${name('max')}`})`,
     );
   }
+  if (settings.preparedStatements !== undefined && typeof settings.preparedStatements !== 'boolean') {
+    throw new DbConfigError(
+      `${name('preparedStatements')} must be true or false, got ${String(settings.preparedStatements)}`,
+    );
+  }
   if (settings.readUrls !== undefined && !Array.isArray(settings.readUrls)) {
     throw new DbConfigError(`${name('readUrls')} must be a list of postgres:// URLs`);
   }
@@ -263,6 +276,7 @@ export function checkServerSettings(settings: ServerSettings, source: SettingsSo
     statementTimeoutMs: ms('statementTimeoutMs', settings.statementTimeoutMs),
     idleInTransactionTimeoutMs: ms('idleInTransactionTimeoutMs', settings.idleInTransactionTimeoutMs),
     readRetry: wholeNumber(settings.readRetry, name('readRetry'), 0, MAX_RETRIES),
+    preparedStatements: settings.preparedStatements,
   };
   return withoutUndefined(checked);
 }
@@ -293,6 +307,7 @@ export function mergeServerSettings(
       statementTimeoutMs: given.statementTimeoutMs ?? fromEnv.statementTimeoutMs,
       idleInTransactionTimeoutMs: given.idleInTransactionTimeoutMs ?? fromEnv.idleInTransactionTimeoutMs,
       readRetry: given.readRetry ?? fromEnv.readRetry,
+      preparedStatements: given.preparedStatements ?? fromEnv.preparedStatements,
     },
     'options',
   );
@@ -307,6 +322,7 @@ export function withServerSettings(config: DbConfig, settings: ServerSettings): 
     statementTimeoutMs: _statementTimeoutMs,
     idleInTransactionTimeoutMs: _idleInTransactionTimeoutMs,
     readRetry: _readRetry,
+    preparedStatements: _preparedStatements,
     ...connection
   } = config;
   return { ...connection, ...settings };
@@ -338,6 +354,7 @@ function serverSettingsFromEnv(env: Env): ServerSettings {
       statementTimeoutMs: value('DB_STATEMENT_TIMEOUT_MS') as never,
       idleInTransactionTimeoutMs: value('DB_IDLE_IN_TRANSACTION_TIMEOUT_MS') as never,
       readRetry: readRetry as never,
+      preparedStatements: flag('DB_PREPARED_STATEMENTS', value('DB_PREPARED_STATEMENTS')),
     },
     'environment',
   );

@@ -47,12 +47,6 @@ export interface CreateDbOptions extends ServerSettings {
   logging?: boolean | ((sql: string) => void) | undefined;
   /** Replaces the bcryptjs hasher for the users of this database. */
   hasher?: PasswordHasher | undefined;
-  /**
-   * Sends the package's fixed statements (`findByPk`, `loadPresentation`, `loadEditorView`) as named prepared
-   * statements, planned once per connection (see `db/prepared.ts`). Default off: leave it off behind PgBouncer in
-   * transaction mode older than 1.21, or without `max_prepared_statements`.
-   */
-  preparedStatements?: boolean | undefined;
   /** Further Sequelize options (pool, timezone, ...). */
   sequelize?: Partial<SequelizeOptions> | undefined;
 }
@@ -220,7 +214,7 @@ export function createDb(options: CreateDbOptions = {}): Db {
       clientTimeoutMs: statementTimeoutMs && clientTimeoutMs(statementTimeoutMs),
     });
   }
-  if (!inMemory && options.preparedStatements) usePreparedStatements(sequelize);
+  if (!inMemory && settings.preparedStatements) usePreparedStatements(sequelize);
   alignAssociationRules(Object.values(sequelize.models));
   if (options.hasher) useHasher(sequelize, options.hasher);
   const db: Record<string, unknown> = {
