@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { Model as FinderModel } from 'sequelize-typescript';
 import { createDb, type Db } from '../../src';
 import { fixedStatementName } from '../../src/models/base/statements';
 import { MODEL_FACTORIES } from '../models/rows';
@@ -90,5 +92,95 @@ describe('DB_PREPARED_STATEMENTS, and the default', () => {
       if (saved === undefined) delete process.env.DB_PREPARED_STATEMENTS;
       else process.env.DB_PREPARED_STATEMENTS = saved;
     }
+  });
+});
+
+describe('what the fast path leaves to the finder, and what it keeps', () => {
+  const url = () => urlOf(workerDatabase());
+  const finder = (model: unknown, id: unknown, options?: object): Promise<unknown> =>
+    (FinderModel.findByPk as (...args: unknown[]) => Promise<unknown>).call(model, id, options);
+
+  /** Runs `fn` on a new instance, recording which statements went out as the package's fixed ones. */
+  async function withDb<T>(options: Parameters<typeof createDb>[0], fn: (db: Db, fixed: string[]) => Promise<T>) {
+    const fixed: string[] = [];
+    const db = createDb({
+      url: url(),
+      hasher: cheapHasher,
+      logging: (sql: string) => {
+        const text = /Executing \([^)]*\): (.*)$/s.exec(sql)?.[1]?.trim() ?? '';
+        if (fixedStatementName(text)) fixed.push(text);
+      },
+      ...options,
+    });
+    try {
+      return await fn(db, fixed);
+    } finally {
+      await db.sequelize.close();
+    }
+  }
+
+  test('a default scope replaced after the first read applies from the next one on', async () => {
+    await withDb({}, async (db, fixed) => {
+      const user = await MODEL_FACTORIES.users(db);
+      expect(Object.keys((await db.users.findByPk(user.id, { raw: true })) ?? {})).toContain('email');
+      expect(fixed).toHaveLength(1);
+      const secrets = ['password', 'emailVerificationToken', 'passwordResetToken'];
+      db.users.addScope('defaultScope', { attributes: { exclude: [...secrets, 'email'] } }, { override: true });
+      const narrowed = await db.users.findByPk(user.id, { raw: true });
+      expect(Object.keys(narrowed ?? {})).not.toContain('email');
+      expect(narrowed).toEqual(await finder(db.users, user.id, { raw: true }));
+      expect(fixed).toHaveLength(2);
+      // A scope with a where is the finder's to apply.
+      db.users.addScope('defaultScope', { where: { disabled: false } }, { override: true });
+      await db.users.update({ disabled: true }, { where: { id: user.id } });
+      expect(await db.users.findByPk(user.id)).toBeNull();
+      expect(fixed).toHaveLength(2);
+    });
+  });
+
+  test.each([
+    ['a model-wide rejectOnEmpty', { sequelize: { define: { rejectOnEmpty: true } } }],
+    ['query defaults of the instance', { sequelize: { query: { raw: true } } }],
+  ])('%s: the finder answers, as it would', async (_, options) => {
+    await withDb(options as never, async (db, fixed) => {
+      const project = await MODEL_FACTORIES.projects(db);
+      expect(await db.projects.findByPk(project.id)).toEqual(await finder(db.projects, project.id));
+      const missing = randomUUID();
+      const [mine, theirs] = await Promise.all(
+        [db.projects.findByPk(missing), finder(db.projects, missing)].map((read) =>
+          read.then(
+            (row) => ({ row }),
+            (error: Error) => ({ error: error.name }),
+          ),
+        ),
+      );
+      expect(mine).toEqual(theirs);
+      expect(fixed).toEqual([]);
+    });
+  });
+
+  test("an app's beforeQuery hook: the finder answers, so the hook sees the finder's options", async () => {
+    await withDb({}, async (db, fixed) => {
+      const project = await MODEL_FACTORIES.projects(db);
+      const models: unknown[] = [];
+      db.sequelize.addHook('beforeQuery', (options) => void models.push((options as { model?: unknown }).model));
+      await db.projects.findByPk(project.id);
+      expect(models).toContain(db.projects);
+      expect(fixed).toEqual([]);
+    });
+  });
+
+  test("the package's own statement timeouts keep the fast path (their hook reads only the transaction)", async () => {
+    await withDb({ statementTimeoutMs: 30_000 }, async (db, fixed) => {
+      const project = await MODEL_FACTORIES.projects(db);
+      await db.sequelize.transaction(async (transaction) => {
+        expect((await db.projects.findByPk(project.id, { transaction }))?.id).toBe(project.id);
+        const [setting] = (await db.sequelize.query('SHOW statement_timeout', { transaction, type: 'SELECT' })) as {
+          statement_timeout: string;
+        }[];
+        expect(setting?.statement_timeout).toBe('30s');
+      });
+      expect(fixed).toHaveLength(1);
+    });
   });
 });

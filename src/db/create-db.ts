@@ -4,6 +4,7 @@ import SequelizeLib, { type Model, type SyncOptions } from 'sequelize';
 import { type PasswordHasher, useHasher } from '../auth/password';
 import { type ModelsByTable, models, modelsByTable, type TableName } from '../models';
 import { Sequelize, type SequelizeOptions } from '../models/base/decorators';
+import { readsOnlyTransaction } from '../models/base/fast-find';
 import { alignAssociationRules } from '../models/base/metadata';
 import { withActor } from './actor';
 import {
@@ -206,7 +207,11 @@ export function createDb(options: CreateDbOptions = {}): Db {
   };
   const sequelize = withDeferredRefresh(() => new TbpSequelize(sequelizeOptionsAll, memory));
   // Added, not passed as the `hooks` option: hooks of the caller's `sequelize` options would replace them.
-  for (const [name, hook] of Object.entries(serverHooks ?? {})) sequelize.addHook(name as never, hook as never);
+  for (const [name, hook] of Object.entries(serverHooks ?? {})) {
+    sequelize.addHook(name as never, hook as never);
+    // The timeouts' hook reads only the query's transaction, which findByPk's fast path passes as the finder does.
+    if (name === 'beforeQuery') readsOnlyTransaction(hook as object);
+  }
   if (!inMemory) {
     const { statementTimeoutMs, readRetry } = settings;
     applyQueryPolicy(sequelize, {

@@ -15,8 +15,10 @@ import { fixedStatement } from './statements';
  * It answers only what it answers exactly as the finder would: a UUID key,
  * options among `raw`, `transaction`, `paranoid` and `useMaster`, a model on
  * a server (pg-mem keeps the finder), whose scope at most leaves attributes
- * out, with no find hooks but the package's own and no CLS namespace.
- * Anything else returns `NOT_FAST`, and the finder does it.
+ * out (as it is at the call: a scope replaced later makes a new statement),
+ * with no find hooks but the package's own, no query hooks or query defaults
+ * on the instance and no CLS namespace. Anything else returns `NOT_FAST`, and
+ * the finder does it.
  */
 
 export const NOT_FAST: unique symbol = Symbol('not fast');
@@ -32,6 +34,9 @@ const OPTIONS = new Set(['raw', 'transaction', 'paranoid', 'useMaster']);
 const FIND_HOOKS = ['beforeFind', 'beforeFindAfterExpandIncludeAll', 'beforeFindAfterOptions', 'afterFind'] as const;
 
 interface Plan {
+  /** What the plan was made from: a scope or attributes replaced since (`addScope`, `refreshAttributes`) make a new one. */
+  scope: unknown;
+  definitions: unknown;
   /** The attributes selected, as `findAll` gives them to `bulkBuild`. */
   attributes: string[];
   /** Live rows only (paranoid), and any row. */
@@ -52,7 +57,9 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 function planOf(model: Inner): Plan | null {
   let plan = plans.get(model);
-  if (plan === undefined) {
+  const scope = model._scope;
+  const definitions = model.getAttributes();
+  if (plan === undefined || (plan && (plan.scope !== scope || plan.definitions !== definitions))) {
     plan = makePlan(model);
     plans.set(model, plan);
   }
@@ -83,11 +90,13 @@ function makePlan(model: Inner): Plan | null {
   });
   const any = `SELECT ${columns.join(', ')} FROM ${t} AS ${t} WHERE ${t}.${quote(definitions.id?.field ?? 'id')} = $1`;
   const deletedAt = model.options.paranoid ? model._timestampAttributes?.deletedAt : undefined;
+  // Sequelize compares deletedAt with its default value when it has one: the finder knows how.
+  if (deletedAt && (definitions[deletedAt] as { defaultValue?: unknown } | undefined)?.defaultValue) return null;
   const deletedField = deletedAt && (definitions[deletedAt]?.field ?? deletedAt);
   const alive = deletedField ? `${any} AND ${t}.${quote(deletedField)} IS NULL` : any;
   fixedStatement(any);
   fixedStatement(alive);
-  return { attributes, alive, any };
+  return { scope: model._scope, definitions: model.getAttributes(), attributes, alive, any };
 }
 
 function hookFunction(hook: Hook): unknown {
@@ -102,6 +111,31 @@ function onlyOwnFindHooks(model: ModelCtor, own: ReadonlySet<unknown>): boolean 
   return FIND_HOOKS.every((type) =>
     [...(hooks?.[type] ?? []), ...(universal?.[type] ?? [])].every((hook) => own.has(hookFunction(hook))),
   );
+}
+
+/** Query hooks of the package's that read only a query's transaction, which the fast path gives as the finder does. */
+const transactionOnlyQueryHooks = new WeakSet<object>();
+
+/** Marks a `beforeQuery`/`afterQuery` hook as reading only the query's transaction (the timeouts' `SET LOCAL`). */
+export function readsOnlyTransaction(hook: object): void {
+  transactionOnlyQueryHooks.add(hook);
+}
+
+/**
+ * Whether the instance's own settings change what a query answers or who sees
+ * it: query defaults (`options.query`, e.g. `raw` or `plain`), unquoted
+ * identifiers, `beforeQuery`/`afterQuery` hooks (which would see other
+ * options than the finder's), a model-wide `rejectOnEmpty`.
+ */
+function settingsAllowFast(model: ModelCtor, sequelize: unknown): boolean {
+  const options = (sequelize as { options: Record<string, unknown> }).options;
+  const query = options.query as object | undefined;
+  if (query && Object.keys(query).length > 0) return false;
+  if (options.quoteIdentifiers === false) return false;
+  const hooks = options.hooks as Record<string, Hook[] | undefined> | undefined;
+  const queryHooks = [...(hooks?.beforeQuery ?? []), ...(hooks?.afterQuery ?? [])];
+  if (!queryHooks.every((hook) => transactionOnlyQueryHooks.has(hookFunction(hook) as object))) return false;
+  return !(model as unknown as { options: { rejectOnEmpty?: unknown } }).options.rejectOnEmpty;
 }
 
 function usesCls(sequelize: unknown): boolean {
@@ -129,7 +163,7 @@ export async function fastFindByPk(
   const inner = model as Inner;
   const sequelize = model.sequelize;
   if (!sequelize || (sequelize as { memory?: unknown }).memory || usesCls(sequelize)) return NOT_FAST;
-  if (!onlyOwnFindHooks(model, ownHooks)) return NOT_FAST;
+  if (!settingsAllowFast(model, sequelize) || !onlyOwnFindHooks(model, ownHooks)) return NOT_FAST;
   const plan = planOf(inner);
   if (!plan) return NOT_FAST;
   const rows = (await sequelize.query(options?.paranoid === false ? plan.any : plan.alive, {
