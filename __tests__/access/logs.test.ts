@@ -1,10 +1,10 @@
 import { ValidationError } from 'sequelize';
 import { DurationError, logAccess, parseDuration, pruneAccessLogs } from '../../src';
 import { build } from '../../src/testing/factories';
-import { useTestDatabase } from '../support/db';
-import { FAST_HASHER, roundTrips } from './world';
+import { cheapHasher, useTestDatabase } from '../support/db';
+import { roundTrips } from './world';
 
-const t = useTestDatabase(FAST_HASHER);
+const t = useTestDatabase(cheapHasher);
 jest.setTimeout(60_000);
 
 const DAY = 86_400_000;

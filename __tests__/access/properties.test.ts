@@ -10,8 +10,7 @@ import {
   type ProjectAction,
   permissionsOf,
 } from '../../src';
-import { openTestDatabase, type TestDatabase } from '../support/db';
-import { FAST_HASHER } from './world';
+import { cheapHasher, openTestDatabase, type TestDatabase } from '../support/db';
 
 /**
  * `can` and `permissionsOf` against a reference written here, over random
@@ -298,7 +297,7 @@ async function store(db: Db, graph: Graph): Promise<Ids> {
 
 let database: TestDatabase;
 beforeAll(async () => {
-  database = await openTestDatabase(FAST_HASHER);
+  database = await openTestDatabase(cheapHasher);
 }, 60_000);
 afterAll(async () => {
   await database.reset();

@@ -1,13 +1,6 @@
-import type { Db, PasswordHasher } from '../../src';
+import type { Db } from '../../src';
 import { build } from '../../src/testing/factories';
-import { openTestDatabase, type TestDatabase } from '../support/db';
-
-/** Users are created by the dozen in these suites: a cheap hasher instead of bcrypt. */
-export const FAST_HASHER: PasswordHasher = {
-  hash: async (plain) => `test-hash:${plain}`,
-  compare: async (plain, hash) => hash === `test-hash:${plain}`,
-  isHash: (value) => value.startsWith('test-hash:'),
-};
+import { cheapHasher, openTestDatabase, type TestDatabase } from '../support/db';
 
 /**
  * One database for a whole file (the suites only read it): opened before the
@@ -17,7 +10,7 @@ export function useSharedDatabase<W>(setUp: (db: Db) => Promise<W>): { readonly 
   let database: TestDatabase | undefined;
   let world: W | undefined;
   beforeAll(async () => {
-    database = await openTestDatabase(FAST_HASHER);
+    database = await openTestDatabase(cheapHasher);
     world = await setUp(database.db);
   }, 120_000);
   afterAll(async () => {

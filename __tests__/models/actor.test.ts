@@ -1,14 +1,10 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import { createDb, currentActorId, type Db, InvalidIdError, importRows, migrate, seedRbac, withActor } from '../../src';
 import { build } from '../../src/testing/factories';
-import { useTestDatabase } from '../support/db';
+import { cheapHasher, useTestDatabase } from '../support/db';
 
 // Users are created by the dozen here: a cheap hasher instead of bcrypt.
-const t = useTestDatabase({
-  hash: async (plain) => `test-hash:${plain}`,
-  compare: async (plain, hash) => hash === `test-hash:${plain}`,
-  isHash: (value) => value.startsWith('test-hash:'),
-});
+const t = useTestDatabase(cheapHasher);
 jest.setTimeout(60_000);
 
 interface Audited {

@@ -14,7 +14,7 @@ import {
 } from '../../src';
 import { editorViewByQueries, presentationByQueries } from '../../src/access/presentation';
 import { build } from '../../src/testing/factories';
-import { backend, openTestDatabase, type TestDatabase } from '../support/db';
+import { backend, cheapHasher, openTestDatabase, type TestDatabase } from '../support/db';
 
 /**
  * The one-statement reads answer exactly what the equivalent Sequelize
@@ -22,19 +22,12 @@ import { backend, openTestDatabase, type TestDatabase } from '../support/db';
  * table-driven for the rules, property-tested over random projects.
  */
 
-// A cheap hasher: users are many here, and bcrypt would only slow the runs down.
-const HASHER = {
-  hash: async (plain: string) => `test-hash:${plain}`,
-  compare: async (plain: string, hash: string) => hash === `test-hash:${plain}`,
-  isHash: (value: string) => value.startsWith('test-hash:'),
-};
-
 jest.setTimeout(120_000);
 
 let current: TestDatabase;
 const db = (): Db => current.db;
 beforeAll(async () => {
-  current = await openTestDatabase(HASHER);
+  current = await openTestDatabase(cheapHasher);
 }, 60_000);
 afterEach(() => current.reset());
 afterAll(() => current.close());

@@ -1,7 +1,6 @@
-import { can, createDb, type Db, logAccess, pruneAccessLogs, visibleProductionPages } from '../../src';
+import { can, type Db, logAccess, pruneAccessLogs, visibleProductionPages } from '../../src';
 import { build } from '../../src/testing/factories';
-import { FAST_HASHER } from '../access/world';
-import { openTestDatabase, type TestDatabase } from '../support/db';
+import { cheapHasher, openTestDatabase, type TestDatabase, withUnreachableReplica } from '../support/db';
 
 /**
  * With `replication`, Sequelize sends reads to a replica. Here the replica is
@@ -11,14 +10,8 @@ import { openTestDatabase, type TestDatabase } from '../support/db';
 let database: TestDatabase;
 let replicated: Db;
 beforeAll(async () => {
-  database = await openTestDatabase(FAST_HASHER);
-  const { host, port, database: name, username } = database.db.sequelize.config;
-  const primary = { host, port: Number(port), database: name, username };
-  replicated = createDb({
-    url: `postgres://${username}@${host}:${port}/${name}`,
-    logging: false,
-    sequelize: { replication: { write: primary, read: [{ ...primary, port: 1 }] } },
-  });
+  database = await openTestDatabase(cheapHasher);
+  replicated = withUnreachableReplica(database);
 }, 60_000);
 afterAll(async () => {
   await replicated.sequelize.close();

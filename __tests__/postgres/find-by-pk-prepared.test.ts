@@ -19,55 +19,59 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => database.close(), 120_000);
 
-describe('createDb({ preparedStatements: true })', () => {
-  let db: Db;
-  const statements: string[] = [];
-  beforeAll(() => {
-    db = createDb({
-      url: urlOf(workerDatabase()),
-      hasher: cheapHasher,
-      preparedStatements: true,
-      logging: (sql: string) => statements.push(sql),
-    });
-  });
-  afterAll(() => db.sequelize.close());
+const finder = (model: unknown, id: unknown, options?: object): Promise<unknown> =>
+  (FinderModel.findByPk as (...args: unknown[]) => Promise<unknown>).call(model, id, options);
 
+/** Runs `fn` on a new instance, recording which statements went out as the package's fixed ones. */
+async function withDb<T>(options: Parameters<typeof createDb>[0], fn: (db: Db, fixed: string[]) => Promise<T>) {
+  const fixed: string[] = [];
+  const db = createDb({
+    url: urlOf(workerDatabase()),
+    hasher: cheapHasher,
+    logging: (sql: string) => {
+      const text = /Executing \([^)]*\): (.*)$/s.exec(sql)?.[1]?.trim() ?? '';
+      if (fixedStatementName(text)) fixed.push(text);
+    },
+    ...options,
+  });
+  try {
+    return await fn(db, fixed);
+  } finally {
+    await db.sequelize.close();
+  }
+}
+describe('createDb({ preparedStatements: true })', () => {
   test('a plain read by key is one fixed statement, sent as a named prepared statement', async () => {
-    const project = await MODEL_FACTORIES.projects(db);
-    statements.length = 0;
-    await db.sequelize.transaction(async (transaction) => {
-      await db.projects.findByPk(project.id, { transaction });
-      await db.projects.findByPk(project.id, { transaction, raw: true });
-      const [read] = statements.filter((sql) => sql.includes('SELECT') && sql.includes('"projects"'));
-      const text = /Executing \([^)]*\): (.*)$/s.exec(read ?? '')?.[1]?.trim() ?? '';
-      const name = fixedStatementName(text);
-      expect(name).toMatch(/^tbp_[0-9a-f]{24}$/);
-      const [prepared] = (await db.sequelize.query('SELECT name FROM pg_prepared_statements WHERE name = $1', {
-        bind: [name],
-        type: 'SELECT',
-        transaction,
-      })) as { name: string }[];
-      expect(prepared?.name).toBe(name);
-    });
-    // A hook of the app's turns the fast path off: the finder runs it, and the hook sees it.
-    const seen: unknown[] = [];
-    db.projects.addHook('beforeFind', 'appHook', (options) => void seen.push(options.where));
-    try {
+    await withDb({ preparedStatements: true }, async (db, fixed) => {
+      const project = await MODEL_FACTORIES.projects(db);
+      fixed.length = 0;
+      await db.sequelize.transaction(async (transaction) => {
+        await db.projects.findByPk(project.id, { transaction });
+        await db.projects.findByPk(project.id, { transaction, raw: true });
+        const name = fixedStatementName(fixed[0] ?? '');
+        expect(name).toMatch(/^tbp_[0-9a-f]{24}$/);
+        const [prepared] = (await db.sequelize.query('SELECT name FROM pg_prepared_statements WHERE name = $1', {
+          bind: [name],
+          type: 'SELECT',
+          transaction,
+        })) as { name: string }[];
+        expect(prepared?.name).toBe(name);
+      });
+      // A hook of the app's turns the fast path off: the finder runs it, and the hook sees it.
+      const seen: unknown[] = [];
+      db.projects.addHook('beforeFind', 'appHook', (options) => void seen.push(options.where));
       expect((await db.projects.findByPk(project.id))?.id).toBe(project.id);
       expect(seen).toEqual([{ id: project.id }]);
-    } finally {
-      db.projects.removeHook('beforeFind', 'appHook');
-    }
+    });
   });
 });
 
 describe('DB_PREPARED_STATEMENTS, and the default', () => {
   /** Whether a read by key on a new instance leaves its statement prepared on its connection. */
-  async function leavesPrepared(options: { preparedStatements?: boolean }): Promise<boolean> {
-    const db = createDb({ url: urlOf(workerDatabase()), hasher: cheapHasher, logging: false, ...options });
-    try {
+  function leavesPrepared(options: { preparedStatements?: boolean }): Promise<boolean> {
+    return withDb(options, async (db) => {
       const project = await MODEL_FACTORIES.projects(db);
-      return await db.sequelize.transaction(async (transaction) => {
+      return db.sequelize.transaction(async (transaction) => {
         await db.projects.findByPk(project.id, { transaction });
         const rows = (await db.sequelize.query("SELECT name FROM pg_prepared_statements WHERE name LIKE 'tbp\\_%'", {
           type: 'SELECT',
@@ -75,9 +79,7 @@ describe('DB_PREPARED_STATEMENTS, and the default', () => {
         })) as unknown[];
         return rows.length > 0;
       });
-    } finally {
-      await db.sequelize.close();
-    }
+    });
   }
 
   test('off by default; DB_PREPARED_STATEMENTS=true turns it on, and the option wins over the variable', async () => {
@@ -96,29 +98,6 @@ describe('DB_PREPARED_STATEMENTS, and the default', () => {
 });
 
 describe('what the fast path leaves to the finder, and what it keeps', () => {
-  const url = () => urlOf(workerDatabase());
-  const finder = (model: unknown, id: unknown, options?: object): Promise<unknown> =>
-    (FinderModel.findByPk as (...args: unknown[]) => Promise<unknown>).call(model, id, options);
-
-  /** Runs `fn` on a new instance, recording which statements went out as the package's fixed ones. */
-  async function withDb<T>(options: Parameters<typeof createDb>[0], fn: (db: Db, fixed: string[]) => Promise<T>) {
-    const fixed: string[] = [];
-    const db = createDb({
-      url: url(),
-      hasher: cheapHasher,
-      logging: (sql: string) => {
-        const text = /Executing \([^)]*\): (.*)$/s.exec(sql)?.[1]?.trim() ?? '';
-        if (fixedStatementName(text)) fixed.push(text);
-      },
-      ...options,
-    });
-    try {
-      return await fn(db, fixed);
-    } finally {
-      await db.sequelize.close();
-    }
-  }
-
   test('a default scope replaced after the first read applies from the next one on', async () => {
     await withDb({}, async (db, fixed) => {
       const user = await MODEL_FACTORIES.users(db);

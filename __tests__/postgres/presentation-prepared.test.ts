@@ -1,6 +1,6 @@
-import { createDb, type Db, loadEditorView, loadPresentation } from '../../src';
+import { type Db, loadEditorView, loadPresentation } from '../../src';
 import { build } from '../../src/testing/factories';
-import { openTestDatabase, type TestDatabase } from '../support/db';
+import { openTestDatabase, type TestDatabase, withUnreachableReplica } from '../support/db';
 
 /**
  * `prepared: true` sends the one-statement reads as named prepared statements
@@ -13,13 +13,7 @@ const db = () => database.db;
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  const { host, port, database: name, username } = database.db.sequelize.config;
-  const primary = { host, port: Number(port), database: name, username };
-  replicated = createDb({
-    url: `postgres://${username}@${host}:${port}/${name}`,
-    logging: false,
-    sequelize: { replication: { write: primary, read: [{ ...primary, port: 1 }] } },
-  });
+  replicated = withUnreachableReplica(database);
 }, 60_000);
 afterEach(() => database.reset());
 afterAll(async () => {

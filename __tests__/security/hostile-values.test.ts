@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AggregateError as BulkErrors, ValidationError, type ValidationErrorItem } from 'sequelize';
 import { type Db, importRows } from '../../src';
 import { MODEL_FACTORIES, MODEL_TABLES, type ModelTable, modelOf, type Row } from '../models/rows';
-import { useTestDatabase } from '../support/db';
+import { cheapHasher, useTestDatabase } from '../support/db';
 
 /**
  * Hostile values of every JavaScript type, into every column of every model,
@@ -14,11 +14,7 @@ import { useTestDatabase } from '../support/db';
  */
 
 // A cheap hasher: this is about validation, and bcrypt would make thousands of writes slow.
-const t = useTestDatabase({
-  hash: async (plain) => `test-hash:${plain}`,
-  compare: async (plain, hash) => hash === `test-hash:${plain}`,
-  isHash: (value) => value.startsWith('test-hash:'),
-});
+const t = useTestDatabase(cheapHasher);
 // Some 1,400 writes a table: generous time, so that a busy machine slows the suite down rather than failing it.
 jest.setTimeout(600_000);
 

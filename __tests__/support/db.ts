@@ -125,6 +125,20 @@ export async function openTestDatabase(hasher: PasswordHasher = testBcrypt()): P
 }
 
 /**
+ * A second instance on the same database whose one read replica is a port nobody listens on: what Sequelize
+ * routes to a replica fails, what must run on the primary does not. Close it before `database`.
+ */
+export function withUnreachableReplica(database: TestDatabase): Db {
+  const { host, port, database: name, username } = database.db.sequelize.config;
+  const primary = { host, port: Number(port), database: name, username };
+  return createDb({
+    url: `postgres://${username}@${host}:${port}/${name}`,
+    logging: false,
+    sequelize: { replication: { write: primary, read: [{ ...primary, port: 1 }] } },
+  });
+}
+
+/**
  * Opens this file's database before its tests, empties it after each test and
  * closes it at the end. Read `.db` inside a test.
  */
