@@ -39,6 +39,29 @@ describe('importRows', () => {
     expect(await t.db.tour_pages.count()).toBe(0);
   });
 
+  test('an invalid row of the first batch fails before any statement goes out', async () => {
+    const project = await build.project(t.db);
+    const rows = pagesToImport(project.id, 0, 30);
+    rows[7] = { ...rows[7], environment: 'nowhere' } as unknown as (typeof rows)[number];
+    const sent: string[] = [];
+    const record = (options: unknown) => {
+      sent.push(String((options as { type?: string }).type));
+    };
+    t.db.sequelize.addHook('beforeQuery', 'import-test', record);
+    try {
+      const error = await importRows(t.db.tour_pages, rows, { batchSize: 10 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ImportValidationError);
+      expect((error as ImportValidationError).row).toBe(7);
+      // Not even the transaction's BEGIN.
+      expect(sent).toEqual([]);
+      // The hook does see what a valid import sends.
+      await importRows(t.db.tour_pages, pagesToImport(project.id, 0, 3));
+      expect(sent.length).toBeGreaterThan(0);
+    } finally {
+      t.db.sequelize.removeHook('beforeQuery', 'import-test');
+    }
+  });
+
   test('a conflict other than importHash fails the import', async () => {
     const project = await build.project(t.db);
     const rows = pagesToImport(project.id, 0, 2).map((row) => ({ ...row, slug: 'same' }));

@@ -82,14 +82,20 @@ export async function importRows<M extends Model>(
     prepare: rowPreparer(model as unknown as ModelStatic<Model>, attributes, sequelize),
   };
   const inMemory = Boolean((sequelize as { memory?: unknown }).memory);
+  // The first batch (on pg-mem, every row) is built and validated before the transaction opens: an import
+  // whose first rows are invalid fails without a round trip to the database.
+  const ahead = inMemory ? rows.length : Math.min(rows.length, copyBatchRows(options.batchSize));
+  const first: unknown[][] = [];
+  for (let index = 0; index < ahead; index += 1) first.push(await target.prepare(rows[index] as object, index));
   const write = async (transaction: Transaction) => {
     // The transaction's own client: COPY runs inside the transaction, so it works through PgBouncer's
     // transaction mode too.
     const client = inMemory ? undefined : (connectionOf(transaction) as CopyClient | undefined);
-    if (client) return copyAll(target, rows, client, transaction, options.batchSize);
-    const records: unknown[][] = [];
-    for (const [index, row] of rows.entries()) records.push(await target.prepare(row, index));
-    return insertAll(target, records, transaction, options.batchSize);
+    if (client) return copyAll(target, rows, first, client, transaction, options.batchSize);
+    for (let index = first.length; index < rows.length; index += 1) {
+      first.push(await target.prepare(rows[index] as object, index));
+    }
+    return insertAll(target, first, transaction, options.batchSize);
   };
   const outer = options.transaction;
   // In the caller's transaction, a savepoint: a failed import leaves that transaction usable (pg-mem has none).
@@ -187,8 +193,10 @@ type CopyClient = { query(stream: CopyStreamQuery): CopyStreamQuery };
 
 let importTables = 0;
 
-/** Rows a COPY batch holds on PostgreSQL, unless `batchSize` says otherwise. */
-const COPY_BATCH = 1000;
+/** Rows a COPY batch holds on PostgreSQL: `batchSize`, by default 1,000. */
+function copyBatchRows(size: number | undefined): number {
+  return Math.max(1, size ?? 1000);
+}
 
 /**
  * PostgreSQL's path, in batches: the rows of a batch are built and validated
@@ -197,7 +205,8 @@ const COPY_BATCH = 1000;
  * ("importHash") DO NOTHING`, where constraints, foreign keys and indexes are
  * checked as for any INSERT (a violation is Sequelize's error, through
  * sequelize.query). While the server runs one batch's INSERT, the next batch
- * is validated here, so the two processes work at the same time. Rows whose
+ * is validated here, so the two processes work at the same time (the first
+ * batch was validated before the transaction opened). Rows whose
  * importHash came earlier in the same import are left out before the COPY,
  * so which one wins does not depend on the order the INSERT reads them in. An
  * invalid row stops the import, and the transaction (or savepoint) rolls back.
@@ -205,6 +214,8 @@ const COPY_BATCH = 1000;
 async function copyAll(
   target: ImportTarget,
   rows: readonly object[],
+  /** The first rows, built and validated already. */
+  prepared: unknown[][],
   client: CopyClient,
   transaction: Transaction,
   size: number | undefined,
@@ -224,7 +235,7 @@ async function copyAll(
 
   const hashColumn = attributes.findIndex(([name]) => name === 'importHash');
   const seen = new Set<unknown>();
-  const batchRows = Math.max(1, size ?? COPY_BATCH);
+  const batchRows = copyBatchRows(size);
   let inserted = 0;
   let pending: Promise<number> | undefined;
   let copiedBefore = false;
@@ -236,7 +247,7 @@ async function copyAll(
       const lines: number[] = [];
       let text = '';
       for (let index = start; index < Math.min(rows.length, start + batchRows); index += 1) {
-        const record = await prepare(rows[index] as object, index);
+        const record = prepared[index] ?? (await prepare(rows[index] as object, index));
         const hash = record[hashColumn];
         if (hash !== null && hash !== undefined) {
           if (seen.has(hash)) continue;
