@@ -82,6 +82,10 @@ async function main() {
   const smoke = {
     "require('@tbp/models')":
       "const m = require('@tbp/models'); if (typeof m.createDb !== 'function' || m.models.length !== 24) process.exit(1)",
+    // The entry loads publishing (and the other modules a start-up does not use) at their first use
+    // (scripts/lazy-entry.cjs), and what it then gives is the module's own.
+    "require('@tbp/models') loads publishing at its first use":
+      "const m = require('@tbp/models'); const own = () => Object.keys(require.cache).find((p) => p.endsWith('/dist/content/publish.js')); if (own()) process.exit(2); const fn = m.publishEnvironment; if (!own() || fn !== require(own()).publishEnvironment) process.exit(3)",
     "require('@tbp/models/testing') and '/migrations'":
       "const t = require('@tbp/models/testing'); const m = require('@tbp/models/migrations'); if (typeof t.createTestDb !== 'function' || m.MIGRATIONS.length < 1) process.exit(1)",
   };
