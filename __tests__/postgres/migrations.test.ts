@@ -214,7 +214,7 @@ describe('0004-publish-lineage-and-history', () => {
       await track('stage', null, '2026-01-01T00:00:00Z'),
     ];
 
-    expect(await migrate(db.sequelize)).toEqual(['0004-publish-lineage-and-history']);
+    expect(await migrate(db.sequelize)).toEqual(['0004-publish-lineage-and-history', '0005-audio-tracks-index']);
     const rows = (await db.sequelize.query(
       'SELECT id, "deletedAt" IS NOT NULL AS deleted FROM project_audio_tracks ORDER BY id',
       { type: 'SELECT' },
@@ -247,7 +247,10 @@ describe('0004-publish-lineage-and-history', () => {
       to_environment: 'stage',
       status: 'abandoned',
     });
-    expect(await rollback(db.sequelize)).toEqual(['0004-publish-lineage-and-history']);
+    expect(await rollback(db.sequelize, { to: '0004-publish-lineage-and-history' })).toEqual([
+      '0005-audio-tracks-index',
+      '0004-publish-lineage-and-history',
+    ]);
     const schema = await readSchema(db.sequelize);
     expect(schema.enums.enum_publish_events_status).toEqual(['queued', 'running', 'success', 'failed']);
     expect(Object.keys(schema.columns).filter((column) => column.startsWith('publish_snapshots.'))).toEqual([]);
@@ -258,7 +261,33 @@ describe('0004-publish-lineage-and-history', () => {
     })) as { status: string }[];
     expect(row?.status).toBe('failed');
     // And forward again, to the models' schema.
-    expect(await migrate(db.sequelize)).toEqual(['0004-publish-lineage-and-history']);
+    expect(await migrate(db.sequelize)).toEqual(['0004-publish-lineage-and-history', '0005-audio-tracks-index']);
+    expect(await checkSchemaDrift(db.sequelize)).toEqual([]);
+  });
+});
+
+describe('0005-audio-tracks-index', () => {
+  /** The plan of the presentation's read of a project's tracks, with sequential scans priced out. */
+  async function tracksPlan(db: Awaited<ReturnType<typeof databases.open>>): Promise<string> {
+    return db.sequelize.transaction(async (transaction) => {
+      await db.sequelize.query('SET LOCAL enable_seqscan = off', { transaction });
+      const rows = (await db.sequelize.query(
+        `EXPLAIN SELECT id FROM project_audio_tracks
+          WHERE "projectId" = gen_random_uuid() AND environment = 'production' AND "deletedAt" IS NULL
+          ORDER BY sort_order`,
+        { type: 'SELECT', transaction },
+      )) as { 'QUERY PLAN': string }[];
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+  }
+
+  test("a project's tracks of one environment are found by the index; reverting it drops the index", async () => {
+    const db = await databases.open('audio_index');
+    await migrate(db.sequelize);
+    expect(await tracksPlan(db)).toContain('project_audio_tracks_project_id_environment_sort_order');
+    expect(await rollback(db.sequelize)).toEqual(['0005-audio-tracks-index']);
+    expect(await tracksPlan(db)).not.toContain('project_id_environment_sort_order');
+    expect(await migrate(db.sequelize)).toEqual(['0005-audio-tracks-index']);
     expect(await checkSchemaDrift(db.sequelize)).toEqual([]);
   });
 });

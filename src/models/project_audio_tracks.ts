@@ -4,7 +4,16 @@ import { Column, Table } from './base/decorators';
 import { lineageIndex } from './base/lineage';
 import { ProjectScopedModel } from './base/project-scoped';
 
-@Table(table('project_audio_tracks', { indexes: [lineageIndex()] }))
+@Table(
+  table('project_audio_tracks', {
+    indexes: [
+      // The spec lists no index here. The presentation reads a project's tracks of one environment in order, and a
+      // project's hard delete cascades to them: without it, both read every project's tracks.
+      { fields: ['projectId', 'environment', 'sort_order'] },
+      lineageIndex(),
+    ],
+  }),
+)
 export class ProjectAudioTrack extends ProjectScopedModel<ProjectAudioTrack> {
   @Column(enumeration('Environment', ENVIRONMENTS))
   declare environment: CreationOptional<Environment | null>;
