@@ -277,11 +277,15 @@ function environmentLiteral(environment: Environment): string {
   return `'${environment}'`;
 }
 
+/** The live rows of `x` of the project `p` in `environment`. */
+function inProjectEnvironment(x: string, environment: Environment): string {
+  return `${x}."projectId" = p.id AND ${x}.environment = ${environmentLiteral(environment)} AND ${ALIVE(x)}`;
+}
+
 // Parameters: $1 the project's id or slug, $2 the viewer.
 function presentationSql(key: 'id' | 'slug', environment: Environment, withViewer: boolean) {
   return (s: Shapes) => {
-    const inProject = (x: string) =>
-      `${x}."projectId" = p.id AND ${x}.environment = ${environmentLiteral(environment)} AND ${ALIVE(x)}`;
+    const inProject = (x: string) => inProjectEnvironment(x, environment);
     const pageWhere = `${inProject('x')}${withViewer ? ` AND ${pageVisible('x', 'p')}` : ''}`;
     const body = `json_build_object(
   'project', ${jsonRow(s.projects, 'p')},
@@ -304,10 +308,9 @@ function editorSql(key: 'id' | 'slug', environment: Environment) {
     // Each member's user by its key (an index lookup a member; a join read every user here), last in the row.
     const user = `(SELECT ${jsonRow(s.users, 'u')} FROM ${s.users.table} u WHERE u.id = x."userId" AND ${ALIVE('u')})`;
     const members = jsonList(s.memberships, `x."projectId" = p.id AND ${ALIVE('x')}`, ORDER.members('x'), `, ${user}`);
-    const pages = `x."projectId" = p.id AND x.environment = ${environmentLiteral(environment)} AND ${ALIVE('x')}`;
     return `SELECT json_build_object(
   'project', ${jsonRow(s.projects, 'p')},
-  'pages', ${jsonList(s.pages, pages, ORDER.pages('x'))},
+  'pages', ${jsonList(s.pages, inProjectEnvironment('x', environment), ORDER.pages('x'))},
   'members', ${members}
 ) AS answer
 FROM ${s.projects.table} p WHERE p."${key}" = $1 AND ${ALIVE('p')}`;

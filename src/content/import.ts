@@ -85,17 +85,18 @@ export async function importRows<M extends Model>(
   // The first batch (on pg-mem, every row) is built and validated before the transaction opens: an import
   // whose first rows are invalid fails without a round trip to the database.
   const ahead = inMemory ? rows.length : Math.min(rows.length, copyBatchRows(options.batchSize));
-  const first: unknown[][] = [];
-  for (let index = 0; index < ahead; index += 1) first.push(await target.prepare(rows[index] as object, index));
+  const prepared: unknown[][] = [];
+  for (let index = 0; index < ahead; index += 1) prepared.push(await target.prepare(rows[index] as object, index));
   const write = async (transaction: Transaction) => {
     // The transaction's own client: COPY runs inside the transaction, so it works through PgBouncer's
     // transaction mode too.
     const client = inMemory ? undefined : (connectionOf(transaction) as CopyClient | undefined);
-    if (client) return copyAll(target, rows, first, client, transaction, options.batchSize);
-    for (let index = first.length; index < rows.length; index += 1) {
-      first.push(await target.prepare(rows[index] as object, index));
+    if (client) return copyAll(target, rows, prepared, client, transaction, options.batchSize);
+    // A server connection without a client to COPY through: the rest of the rows go in INSERTs too.
+    for (let index = prepared.length; index < rows.length; index += 1) {
+      prepared.push(await target.prepare(rows[index] as object, index));
     }
-    return insertAll(target, first, transaction, options.batchSize);
+    return insertAll(target, prepared, transaction, options.batchSize);
   };
   const outer = options.transaction;
   // In the caller's transaction, a savepoint: a failed import leaves that transaction usable (pg-mem has none).
