@@ -133,8 +133,8 @@ function settingsAllowFast(model: ModelCtor, sequelize: unknown): boolean {
   if (query && Object.keys(query).length > 0) return false;
   if (options.quoteIdentifiers === false) return false;
   const hooks = options.hooks as Record<string, Hook[] | undefined> | undefined;
-  const queryHooks = [...(hooks?.beforeQuery ?? []), ...(hooks?.afterQuery ?? [])];
-  if (!queryHooks.every((hook) => transactionOnlyQueryHooks.has(hookFunction(hook) as object))) return false;
+  const ours = (hook: Hook) => transactionOnlyQueryHooks.has(hookFunction(hook) as object);
+  if (!(hooks?.beforeQuery ?? []).every(ours) || !(hooks?.afterQuery ?? []).every(ours)) return false;
   return !(model as unknown as { options: { rejectOnEmpty?: unknown } }).options.rejectOnEmpty;
 }
 
