@@ -28,6 +28,7 @@ import {
   seed,
   seedPresentations,
   summary,
+  timeInSlices,
   uiSchema,
   urlOf,
 } from './data';
@@ -422,15 +423,18 @@ async function measureQueries(subjects: Subjects, fixture: Fixture) {
   // Round 0 warms the JIT and the server's caches and is not counted.
   for (let round = 0; round <= ROUNDS; round += 1) {
     for (const op of ops) {
-      const order = VARIANTS.map((_, k) => VARIANTS[(k + round) % VARIANTS.length] as Variant);
-      for (const variant of order) {
-        const run = op.run[variant];
-        if (!run) continue;
-        await op.prepare?.(variant, round);
-        const started = process.hrtime.bigint();
-        for (let i = 0; i < op.times; i += 1) await run(i, round);
-        const perOp = Number(process.hrtime.bigint() - started) / 1e6 / op.times;
-        if (round > 0) samples[op.name]?.[variant].push(perOp);
+      const order = VARIANTS.map((_, k) => VARIANTS[(k + round) % VARIANTS.length] as Variant).filter(
+        (variant) => op.run[variant],
+      );
+      const turns = order.map((variant) => ({
+        variant,
+        prepare: op.prepare && (() => op.prepare?.(variant, round) as Promise<void>),
+        run: (i: number) => (op.run[variant] as Run)(i, round),
+        nanoseconds: 0n,
+      }));
+      await timeInSlices(op.times, turns);
+      for (const turn of turns) {
+        if (round > 0) samples[op.name]?.[turn.variant].push(Number(turn.nanoseconds) / 1e6 / op.times);
       }
     }
     process.stderr.write(`\rqueries: round ${round}/${ROUNDS}`);
@@ -584,7 +588,7 @@ async function main() {
     `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}.`,
     `Node ${process.versions.node}, PostgreSQL ${rows[0]?.server_version}, sequelize ${version('sequelize')}, sequelize-typescript ${version('sequelize-typescript')}, pg ${version('pg')}, pg-mem ${version('pg-mem')}, bcryptjs ${version('bcryptjs')}.`,
     `Data: ${PROJECTS.toLocaleString('en')} projects x ${PAGES_PER_PROJECT} pages with a ~1 KB UI schema, 500 users, 3 memberships a project.`,
-    `${ROUNDS} interleaved rounds after a warm-up round (the order of the variants rotates each round); medians, with the range of the rounds in brackets.`,
+    `${ROUNDS} interleaved rounds after a warm-up round (in each, the variants take turns 25 calls at a time, their order rotating); medians, with the range of the rounds in brackets.`,
     '',
     '## Queries (ms per operation)',
     '',

@@ -32,6 +32,40 @@ export function summary(values: number[], digits = 2): string {
   return `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)})`;
 }
 
+/** One contender's part in a sample: its calls, what is done (untimed) before the first and after the last. */
+export interface Turn {
+  prepare?: (() => Promise<void>) | undefined;
+  run: (i: number) => Promise<unknown>;
+  finish?: (() => Promise<void>) | undefined;
+  /** The time its calls took, added up over the slices. */
+  nanoseconds: bigint;
+}
+
+/** Calls a contender makes in a row before the next one takes over (see `timeInSlices`). */
+export const SLICE = 25;
+
+/**
+ * Runs `times` calls of every turn in slices of SLICE calls: each turn its first slice (in the order given),
+ * then each its second (the order turned by one), and so on, adding up each one's time. On a shared machine
+ * the server and the host pause now and then for some milliseconds; a sample of one contender's calls in one
+ * piece takes such a pause whole, while sliced, the pauses of a round fall on every contender alike, and the
+ * ratios of one round compare like with like. A sample of fewer than SLICE calls (the import) is one slice:
+ * each turn prepares, runs and finishes before the next begins.
+ */
+export async function timeInSlices(times: number, turns: Turn[]): Promise<void> {
+  for (let start = 0, slice = 0; start < times; start += SLICE, slice += 1) {
+    const end = Math.min(times, start + SLICE);
+    for (let k = 0; k < turns.length; k += 1) {
+      const turn = turns[(k + slice) % turns.length] as Turn;
+      if (start === 0) await turn.prepare?.();
+      const started = process.hrtime.bigint();
+      for (let i = start; i < end; i += 1) await turn.run(i);
+      turn.nanoseconds += process.hrtime.bigint() - started;
+      if (end === times) await turn.finish?.();
+    }
+  }
+}
+
 export function uiSchema(seed: number): Record<string, unknown> {
   // About 1 KB of page elements, like the editor's.
   return {

@@ -2,8 +2,8 @@
  * `npm run bench:peers`: the package beside the ORMs people would pick
  * instead (drizzle, kysely, TypeORM, Prisma, plain Sequelize) and raw pg, on
  * the package's migrated schema and the main benchmark's data. Every
- * contender's answers are checked first; then interleaved rounds with the
- * order of the contenders rotating, medians with their range, each contender
+ * contender's answers are checked first; then interleaved rounds (the
+ * contenders taking turns 25 calls at a time, their order rotating), medians with their range, each contender
  * as a ratio to raw pg in the same round; cold starts as whole processes.
  * Writes the table to bench/peers/RESULTS.md and into the Peers section of
  * bench/RESULTS.md. A script, not a test.
@@ -23,10 +23,12 @@ import {
   PAGES_PER_PROJECT,
   PROJECTS,
   prepareImport,
+  type Turn as SlicedTurn,
   seed,
   seedCatalogues,
   seedPresentations,
   summary,
+  timeInSlices,
   uiSchema,
   urlOf,
 } from '../data';
@@ -63,13 +65,13 @@ interface Operation {
 
 const OPERATIONS: Operation[] = [
   { key: 'byPk', label: 'project by primary key', times: 300 },
-  { key: 'projectWithPagesMembers', label: 'project + production pages + members with users', times: 100 },
+  { key: 'projectWithPagesMembers', label: 'project + production pages + members with users', times: 300 },
   { key: 'pagesByName', label: '100 pages of a project, by name', times: 50 },
   { key: 'insertPage', label: 'insert one page', times: 200 },
   { key: 'updatePageName', label: 'update one page’s name', times: 200 },
   { key: 'softDeletePage', label: 'soft delete one page', times: 200 },
   { key: 'importPages', label: 'import 10,000 pages in one transaction', times: 1 },
-  { key: 'presentation', label: 'presentation (project, pages of one environment, settings)', times: 100 },
+  { key: 'presentation', label: 'presentation (project, pages of one environment, settings)', times: 300 },
 ];
 
 // ---------------------------------------------------------------------------------------------- checks
@@ -200,10 +202,12 @@ async function measure(contenders: Contender[], fixture: Fixture, catalogues: st
   for (let round = 0; round <= ROUNDS; round += 1) {
     for (const op of OPERATIONS) {
       const order = contenders.map((_, k) => contenders[(k + round) % contenders.length] as Contender);
+      const turns: Turn[] = [];
       for (const contender of order) {
         const { ops, name } = contender;
         let run: (i: number) => Promise<unknown>;
-        let imported: ImportRow[] | undefined;
+        let prepare: (() => Promise<void>) | undefined;
+        let finish: (() => Promise<void>) | undefined;
         switch (op.key) {
           case 'byPk':
             run = (i) => ops.byPk(projectId(i));
@@ -236,28 +240,38 @@ async function measure(contenders: Contender[], fixture: Fixture, catalogues: st
             run = (i) => ops.softDeletePage(written[name]?.[i] as string);
             break;
           case 'importPages': {
-            const rows = await prepareImport(pool, `${name.replace(/\W/g, '')}-${round}`);
-            imported = rows;
+            let rows: ImportRow[] = [];
+            // Each contender's import alone in the table: its project made just before, its pages gone just after
+            // (the imported pages go again, so that every round reads and writes tables of the same size).
+            prepare = async () => {
+              rows = await prepareImport(pool, `${name.replace(/\W/g, '')}-${round}`);
+            };
             run = () => ops.importPages(rows);
+            finish = () => dropImport(pool, rows);
             break;
           }
           case 'presentation':
             run = (i) => ops.presentation(projectId(i), (i % 2 ? 'dev' : 'production') as Environment);
             break;
         }
-        const started = process.hrtime.bigint();
-        for (let i = 0; i < op.times; i += 1) await run(i);
-        const perOp = Number(process.hrtime.bigint() - started) / 1e6 / op.times;
-        if (round > 0) samples[op.key]?.[name]?.push(perOp);
-        if (VERBOSE) process.stderr.write(`round ${round} ${op.key} ${name}: ${perOp.toFixed(3)} ms\n`);
-        // The imported pages go again, so that every round reads and writes tables of the same size.
-        if (imported) await dropImport(pool, imported);
+        turns.push({ name, prepare, run, finish, nanoseconds: 0n });
+      }
+      await timeInSlices(op.times, turns);
+      for (const turn of turns) {
+        const perOp = Number(turn.nanoseconds) / 1e6 / op.times;
+        if (round > 0) samples[op.key]?.[turn.name]?.push(perOp);
+        if (VERBOSE) process.stderr.write(`round ${round} ${op.key} ${turn.name}: ${perOp.toFixed(3)} ms\n`);
       }
     }
     process.stderr.write(`\rpeers: round ${round}/${ROUNDS}`);
   }
   process.stderr.write('\n');
   return samples;
+}
+
+/** A contender's turn in a sample (see `timeInSlices`). */
+interface Turn extends SlicedTurn {
+  name: string;
 }
 
 // ---------------------------------------------------------------------------------------------- cold start
@@ -309,7 +323,7 @@ function report(
     `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}; Node ${process.versions.node}, PostgreSQL ${serverVersion}.`,
     `Contenders: @tbp/models (dist/), sequelize ${version('sequelize', repositoryRoot())} (plain \`define\`), drizzle-orm ${version('drizzle-orm', __dirname)}, kysely ${version('kysely', __dirname)}, typeorm ${version('typeorm', __dirname)}, prisma ${version('@prisma/client', __dirname)} with @prisma/adapter-pg, pg ${version('pg', __dirname)}; ${MODULES.length} pools of at most 4 connections.`,
     `Data: the main benchmark's (${PROJECTS.toLocaleString('en')} projects x ${PAGES_PER_PROJECT} pages with a ~1 KB UI schema, 500 users, 3 memberships a project), plus each project's transition settings, audio tracks and element defaults, and ${CATALOGUES} projects of ${CATALOGUE_PAGES} pages for the listing by name.`,
-    `Each cell: the contender's time over raw pg's in the same round, median of ${ROUNDS} rounds (after a warm-up round, the contenders' order rotating) with the range in brackets; raw pg in ms. Last column: the package over the fastest of the five peers (raw pg not counted) in the same round, and which peer that was by median.`,
+    `Each cell: the contender's time over raw pg's in the same round, median of ${ROUNDS} rounds (after a warm-up round; in each, the contenders take turns 25 calls at a time, their order rotating) with the range in brackets; raw pg in ms. Last column: the package over the fastest of the five peers (raw pg not counted) in the same round, and which peer that was by median.`,
     '',
     `| operation | raw pg (ms) | ${others.map((name) => `${name} / raw`).join(' | ')} | package / best peer |`,
     `|---|---|${others.map(() => '---').join('|')}|---|`,
