@@ -84,18 +84,21 @@ export async function importRows<M extends Model>(
   const inMemory = Boolean((sequelize as { memory?: unknown }).memory);
   // The first batch (on pg-mem, every row) is built and validated before the transaction opens: an import
   // whose first rows are invalid fails without a round trip to the database.
-  const ahead = inMemory ? rows.length : Math.min(rows.length, copyBatchRows(options.batchSize));
   const prepared: unknown[][] = [];
-  for (let index = 0; index < ahead; index += 1) prepared.push(await target.prepare(rows[index] as object, index));
+  /** Builds and validates the rows not built yet, up to (not including) `end`. */
+  const prepareUpTo = async (end: number) => {
+    for (let index = prepared.length; index < end; index += 1) {
+      prepared.push(await target.prepare(rows[index] as object, index));
+    }
+  };
+  await prepareUpTo(inMemory ? rows.length : Math.min(rows.length, copyBatchRows(options.batchSize)));
   const write = async (transaction: Transaction) => {
     // The transaction's own client: COPY runs inside the transaction, so it works through PgBouncer's
     // transaction mode too.
     const client = inMemory ? undefined : (connectionOf(transaction) as CopyClient | undefined);
     if (client) return copyAll(target, rows, prepared, client, transaction, options.batchSize);
     // A server connection without a client to COPY through: the rest of the rows go in INSERTs too.
-    for (let index = prepared.length; index < rows.length; index += 1) {
-      prepared.push(await target.prepare(rows[index] as object, index));
-    }
+    await prepareUpTo(rows.length);
     return insertAll(target, prepared, transaction, options.batchSize);
   };
   const outer = options.transaction;
