@@ -25,6 +25,7 @@ import {
   PAGES_PER_PROJECT,
   PROJECTS,
   prepareImport,
+  SLICE,
   seed,
   seedPresentations,
   summary,
@@ -426,9 +427,10 @@ async function measureQueries(subjects: Subjects, fixture: Fixture) {
       const order = VARIANTS.map((_, k) => VARIANTS[(k + round) % VARIANTS.length] as Variant).filter(
         (variant) => op.run[variant],
       );
+      const { prepare } = op;
       const turns = order.map((variant) => ({
         variant,
-        prepare: op.prepare && (() => op.prepare?.(variant, round) as Promise<void>),
+        prepare: prepare && (() => prepare(variant, round)),
         run: (i: number) => (op.run[variant] as Run)(i, round),
         nanoseconds: 0n,
       }));
@@ -588,7 +590,7 @@ async function main() {
     `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}.`,
     `Node ${process.versions.node}, PostgreSQL ${rows[0]?.server_version}, sequelize ${version('sequelize')}, sequelize-typescript ${version('sequelize-typescript')}, pg ${version('pg')}, pg-mem ${version('pg-mem')}, bcryptjs ${version('bcryptjs')}.`,
     `Data: ${PROJECTS.toLocaleString('en')} projects x ${PAGES_PER_PROJECT} pages with a ~1 KB UI schema, 500 users, 3 memberships a project.`,
-    `${ROUNDS} interleaved rounds after a warm-up round (in each, the variants take turns 25 calls at a time, their order rotating); medians, with the range of the rounds in brackets.`,
+    `${ROUNDS} interleaved rounds after a warm-up round (in each, the variants take turns ${SLICE} calls at a time, their order rotating); medians, with the range of the rounds in brackets.`,
     '',
     '## Queries (ms per operation)',
     '',
